@@ -1,0 +1,8 @@
+//! The command-line commands, as library functions: `src/main.rs` only
+//! parses arguments and calls these.
+
+mod run;
+mod validate;
+
+pub use run::{run, RunArgs};
+pub use validate::validate;

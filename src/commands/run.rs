@@ -1,0 +1,142 @@
+//! `tokensim run CONFIG`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::output::write_run_file;
+use crate::record::RunRecord;
+use crate::runner::{run_experiment, Progress};
+
+/// Options of `tokensim run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunArgs {
+    /// The configuration file.
+    pub config: PathBuf,
+    /// Output file (default `output/<config-stem>.h5`).
+    pub out: Option<PathBuf>,
+    /// Overrides `simulation.seed`.
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    pub threads: Option<usize>,
+    /// Overrides `simulation.replications`.
+    pub replications: Option<u32>,
+    /// `--set KEY=VALUE` overrides.
+    pub sets: Vec<String>,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// Runs the experiment, writes the HDF5 file and returns a short summary.
+pub fn run(args: &RunArgs) -> Result<String> {
+    let mut sets = args.sets.clone();
+    if let Some(seed) = args.seed {
+        sets.push(format!("simulation.seed={seed}"));
+    }
+    if let Some(r) = args.replications {
+        sets.push(format!("simulation.replications={r}"));
+    }
+    let config = Config::load(&args.config, &sets)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_output(&args.config));
+    let pool = thread_pool(args.threads)?;
+    let sim = &config.simulation;
+    let progress = Progress::new(sim.periods as u64 * sim.replications as u64, args.quiet);
+    let records = pool.install(|| run_experiment(&config, &progress));
+    progress.finish();
+    let records = records?;
+    let path = write_run_file(&out, &records)?;
+    Ok(summarize(&config, &records, &path))
+}
+
+/// `output/<config-stem>.h5`.
+pub fn default_output(config: &Path) -> PathBuf {
+    let stem = config
+        .file_stem()
+        .map_or("run".into(), |s| s.to_string_lossy());
+    PathBuf::from("output").join(format!("{stem}.h5"))
+}
+
+/// A rayon pool with `threads` workers (all cores when `None`).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    if threads == Some(0) {
+        return Err(Error::Input("--threads: expected at least 1".into()));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Input(format!("cannot start {threads:?} threads: {e}")))
+}
+
+/// Mean over replications with its standard error: across replications when
+/// there are several, else the single run's batch-means error.
+fn pooled(values: &[(f64, f64)]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().map(|v| v.0).sum::<f64>() / n;
+    if values.len() < 2 {
+        return (mean, values[0].1);
+    }
+    let var = values.iter().map(|v| (v.0 - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+fn summarize(config: &Config, records: &[RunRecord], path: &Path) -> String {
+    let sim = &config.simulation;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "tokensim: {} replication(s), policy {}, scale {}, {} periods (warm-up {}), seed {}",
+        records.len(),
+        records[0].info.policy,
+        sim.scale,
+        sim.periods,
+        sim.warmup,
+        sim.seed
+    );
+    let _ = writeln!(s, "  {:<16} {:>14} {:>10}", "type", "mean agents", "s.e.");
+    for (k, name) in config.type_names().iter().enumerate() {
+        let per_run: Vec<(f64, f64)> = records
+            .iter()
+            .map(|r| {
+                let e = r.summary.mean_active_per_type[k];
+                (e.mean, e.std_error)
+            })
+            .collect();
+        let (mean, se) = pooled(&per_run);
+        let _ = writeln!(s, "  {name:<16} {mean:>14.2} {se:>10.2}");
+    }
+    let profit: Vec<(f64, f64)> = records
+        .iter()
+        .map(|r| {
+            (
+                r.summary.mean_profit_per_scale.mean,
+                r.summary.mean_profit_per_scale.std_error,
+            )
+        })
+        .collect();
+    let (p, pse) = pooled(&profit);
+    let _ = writeln!(s, "  normalized profit per period: {p:.5} ± {pse:.5}");
+    let max_tv = records
+        .iter()
+        .map(|r| r.fairness.max_tv)
+        .fold(0.0, f64::max);
+    let max_gap = records
+        .iter()
+        .map(|r| r.fairness.max_abs_gap)
+        .fold(0.0, f64::max);
+    let verdict = if records.iter().all(|r| r.fairness.verdict() == "fair") {
+        "fair"
+    } else {
+        "unfair"
+    };
+    let _ = writeln!(
+        s,
+        "  max TV between types: {max_tv:.4}, max reward gap {max_gap:.4} -> {verdict} at epsilon {}",
+        config.fairness.epsilon
+    );
+    let _ = write!(s, "  wrote {}", path.display());
+    s
+}

@@ -1,0 +1,205 @@
+//! Configuration: the *description* of an experiment (interfaces.md §2).
+//!
+//! A [`Config`] is plain data deserialized from TOML with unknown keys
+//! rejected, then validated as a whole. Loading attaches to every problem the
+//! file, the dotted key, its line and column (or the `--set` flag that set
+//! it) and what was expected. Nothing here simulates; see [`crate::engine`].
+
+mod agent_type;
+mod fairness;
+mod overrides;
+mod policy;
+mod revenue;
+mod rewards;
+mod simulation;
+mod source_map;
+mod validate;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use agent_type::{
+    kind_name, DepartureConfig, DepartureKind, MemoryConfig, ProbabilityTable, TypeConfig,
+    MAX_MEMORY,
+};
+pub use fairness::{FairnessConfig, DEFAULT_EPSILON};
+pub use overrides::Override;
+pub use policy::{PolicyConfig, PolicyKind};
+pub use revenue::{RevenueConfig, RevenueKind};
+pub use rewards::{RewardsConfig, MAX_REWARDS};
+pub use simulation::{InitialState, SimulationConfig};
+pub use validate::Problems;
+
+use crate::error::{ConfigIssue, Error, Origin, Result};
+use source_map::{line_col, SourceMap};
+
+/// A complete, validated experiment description.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Horizon, seed, market size, initial state.
+    pub simulation: SimulationConfig,
+    /// The reward set R.
+    pub rewards: RewardsConfig,
+    /// The revenue function f.
+    pub revenue: RevenueConfig,
+    /// Agent types, at least one.
+    pub types: Vec<TypeConfig>,
+    /// The reward policy.
+    pub policy: PolicyConfig,
+    /// The built-in fairness check.
+    #[serde(default)]
+    pub fairness: FairnessConfig,
+}
+
+impl Config {
+    /// Reads and validates a TOML file, applying `--set` overrides.
+    pub fn load(path: &Path, sets: &[String]) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            Error::Input(format!(
+                "{}: cannot read configuration: {source}",
+                path.display()
+            ))
+        })?;
+        Config::from_toml(&text, path, sets)
+    }
+
+    /// Parses and validates TOML text; `path` is used in messages only.
+    pub fn from_toml(text: &str, path: &Path, sets: &[String]) -> Result<Config> {
+        let at = |line_col| Origin::File {
+            path: path.to_path_buf(),
+            line_col,
+        };
+        let source = SourceMap::parse(text).map_err(|(message, span)| {
+            Error::Config(vec![ConfigIssue {
+                origin: at(span.map(|s| line_col(text, s.start))),
+                key: String::new(),
+                expected: format!("valid TOML: {}", message.trim()),
+            }])
+        })?;
+        let mut table = source.to_table().map_err(|message| {
+            Error::Config(vec![ConfigIssue {
+                origin: at(None),
+                key: String::new(),
+                expected: format!("valid TOML: {message}"),
+            }])
+        })?;
+        let overrides = sets
+            .iter()
+            .map(|raw| Override::parse(raw))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|issue| Error::Config(vec![issue]))?;
+        for o in &overrides {
+            o.apply(&mut table)
+                .map_err(|issue| Error::Config(vec![issue]))?;
+        }
+        let locate = |key: &[String]| -> Origin {
+            let from_flag = overrides.iter().find(|o| {
+                let n = o.path.len().min(key.len());
+                n > 0 && o.path[..n] == key[..n]
+            });
+            match from_flag {
+                Some(o) => Origin::CommandLine(o.raw.clone()),
+                None => at(source.locate(key)),
+            }
+        };
+
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let (key, expected) = describe_serde_error(&e);
+                Error::Config(vec![ConfigIssue {
+                    origin: locate(&key),
+                    key: key.join("."),
+                    expected,
+                }])
+            })?;
+
+        let mut problems = Problems::default();
+        config.validate(&mut problems);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            let issues = problems
+                .into_vec()
+                .into_iter()
+                .map(|(key, expected)| {
+                    let segments: Vec<String> = key.split('.').map(String::from).collect();
+                    ConfigIssue {
+                        origin: locate(&segments),
+                        key,
+                        expected,
+                    }
+                })
+                .collect();
+            Err(Error::Config(issues))
+        }
+    }
+
+    /// Checks every value; problems are collected, not returned one by one.
+    pub fn validate(&self, problems: &mut Problems) {
+        self.simulation.validate(problems);
+        self.rewards.validate(problems);
+        self.revenue.validate(problems);
+        let m = self.rewards.values.len();
+        if self.types.is_empty() {
+            problems.push("types", "at least one [[types]] entry");
+        }
+        let mut seen = HashSet::new();
+        for (i, t) in self.types.iter().enumerate() {
+            t.validate(&format!("types.{i}"), m, problems);
+            if !seen.insert(t.name.as_str()) {
+                problems.push(
+                    format!("types.{i}.name"),
+                    format!("a unique type name, but {:?} is used twice", t.name),
+                );
+            }
+        }
+        if self.types.len() > u8::MAX as usize {
+            problems.push("types", format!("at most {} types", u8::MAX));
+        }
+        self.policy.validate(&self.rewards.values, problems);
+        self.fairness.validate(problems);
+    }
+
+    /// The fully resolved configuration (defaults filled in) as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a Config always serializes to TOML")
+    }
+
+    /// Type names in order.
+    pub fn type_names(&self) -> Vec<String> {
+        self.types.iter().map(|t| t.name.clone()).collect()
+    }
+}
+
+/// Turns a serde error with its path into (dotted key segments, expected).
+fn describe_serde_error(e: &serde_path_to_error::Error<toml::de::Error>) -> (Vec<String>, String) {
+    use serde_path_to_error::Segment;
+    let mut key: Vec<String> = e
+        .path()
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .collect();
+    let message = e.inner().message().trim().to_string();
+    // "unknown field `x`, expected ..." names the key itself: point at it.
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some(name) = rest.split('`').next() {
+            if key.last().map(String::as_str) != Some(name) {
+                key.push(name.to_string());
+            }
+        }
+    }
+    let expected = if message.starts_with("missing field") {
+        format!("a value: {message}")
+    } else {
+        message
+    };
+    (key, expected)
+}

@@ -1,0 +1,150 @@
+//! `[policy]`: which reward policy pays the agents, and its parameters.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::Problems;
+
+/// Reward policies (model.md A.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyKind {
+    /// One distribution φ every period.
+    Static,
+    /// Everyone is paid one reward every period.
+    Fixed,
+    /// A two-point lottery on {low, high} with a given mean.
+    Lottery,
+    /// A cycle of distributions, repeated.
+    Cyclic,
+    /// The Fluid-Opt distribution φ*.
+    Fluid,
+    /// Explicit discrimination by per-agent Bayesian beliefs.
+    Belief,
+    /// The token-economy lever controller.
+    Steer,
+}
+
+impl PolicyKind {
+    /// The TOML spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyKind::Static => "static",
+            PolicyKind::Fixed => "fixed",
+            PolicyKind::Lottery => "lottery",
+            PolicyKind::Cyclic => "cyclic",
+            PolicyKind::Fluid => "fluid",
+            PolicyKind::Belief => "belief",
+            PolicyKind::Steer => "steer",
+        }
+    }
+}
+
+/// `[policy]` section (flat: keys not used by the kind are rejected).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Which policy.
+    pub kind: PolicyKind,
+    /// `static`: φ over R.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Vec<f64>>,
+    /// `fixed`: the reward paid (must be in R).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// `lottery`: the low reward (in R).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// `lottery`: the high reward (in R).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// `lottery`: the mean reward, between low and high.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    /// `cyclic`: one distribution over R per period of the cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<Vec<Vec<f64>>>,
+}
+
+impl PolicyConfig {
+    pub(crate) fn validate(&self, rewards: &[f64], problems: &mut Problems) {
+        use PolicyKind::*;
+        let kind = self.kind;
+        let used = |key: &str| match key {
+            "distribution" => kind == Static,
+            "value" => kind == Fixed,
+            "low" | "high" | "mean" => kind == Lottery,
+            "cycle" => kind == Cyclic,
+            _ => false,
+        };
+        let present = [
+            ("distribution", self.distribution.is_some()),
+            ("value", self.value.is_some()),
+            ("low", self.low.is_some()),
+            ("high", self.high.is_some()),
+            ("mean", self.mean.is_some()),
+            ("cycle", self.cycle.is_some()),
+        ];
+        for (key, is_present) in present {
+            if is_present && !used(key) {
+                problems.push(
+                    format!("policy.{key}"),
+                    format!("no such key for policy kind \"{}\"", kind.name()),
+                );
+            }
+        }
+        let needs = format!("by policy kind \"{}\"", kind.name());
+        let m = rewards.len();
+        let in_set = |key: &str, v: Option<f64>, problems: &mut Problems| {
+            if let Some(v) = v {
+                if !rewards.contains(&v) {
+                    problems.push(
+                        format!("policy.{key}"),
+                        format!("one of rewards.values {rewards:?}, got {v}"),
+                    );
+                }
+            }
+        };
+        match kind {
+            Static => {
+                problems.require("policy.distribution", &self.distribution, &needs);
+                if let Some(d) = &self.distribution {
+                    problems.distribution("policy.distribution", d, m);
+                }
+            }
+            Fixed => in_set("value", self.value, problems),
+            Lottery => {
+                for (key, v) in [("low", self.low), ("high", self.high)] {
+                    in_set(key, v, problems);
+                }
+                if let (Some(lo), Some(hi)) = (self.low, self.high) {
+                    if hi <= lo {
+                        problems.push(
+                            "policy.high",
+                            format!("a reward above policy.low ({lo}), got {hi}"),
+                        );
+                    }
+                    if let Some(mean) = self.mean {
+                        if !(lo..=hi).contains(&mean) {
+                            problems.push(
+                                "policy.mean",
+                                format!("a mean between low ({lo}) and high ({hi}), got {mean}"),
+                            );
+                        }
+                    }
+                }
+            }
+            Cyclic => {
+                problems.require("policy.cycle", &self.cycle, &needs);
+                if let Some(cycle) = &self.cycle {
+                    if cycle.is_empty() {
+                        problems.push("policy.cycle", "at least one distribution");
+                    }
+                    for (i, d) in cycle.iter().enumerate() {
+                        problems.distribution(&format!("policy.cycle.{i}"), d, m);
+                    }
+                }
+            }
+            Fluid | Belief | Steer => {}
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! The per-chunk step: pay, decide departures, compact. The hot loop.
+//!
+//! One pass over the chunk's columns: every agent present is paid (model.md
+//! A.1 step 2), decides whether to leave (step 3), and if it stays is written
+//! back at the next free slot, so the chunk is compacted in the same pass.
+//! No allocation, no locking, no dynamic dispatch per agent.
+
+use rand::Rng;
+
+use super::agents::AgentChunk;
+use super::rng::StreamRng;
+use super::tally::PeriodTally;
+use crate::model::DepartureFn;
+use crate::policy::{AgentRewardView, RewardPlan, RewardPolicy};
+use crate::record::LeaverHistograms;
+
+/// Read-only inputs of one period's step, shared by all chunks.
+pub(crate) struct StepInputs<'a> {
+    pub period: i64,
+    pub rewards: &'a [f64],
+    pub departures: &'a [DepartureFn],
+    pub plan: RewardPlan<'a>,
+    pub policy: &'a dyn RewardPolicy,
+    /// Lifetime reward given to newcomers: 0, or NaN before period 0.
+    pub newcomer_lifetime: f64,
+}
+
+/// Steps one chunk through the period; counts go to `tally`, departures of
+/// agents that arrived during the run to `leavers` (when given).
+pub(crate) fn step_chunk(
+    chunk: &mut AgentChunk,
+    inputs: &StepInputs<'_>,
+    rng: &mut StreamRng,
+    tally: &mut PeriodTally,
+    mut leavers: Option<&mut LeaverHistograms>,
+) {
+    chunk.admit_incoming(inputs.newcomer_lifetime);
+    let len = chunk.len;
+    let m = inputs.rewards.len();
+    if let RewardPlan::PerAgent = inputs.plan {
+        let w = chunk.state_width;
+        let view = AgentRewardView {
+            period: inputs.period,
+            tenure: &chunk.tenure[..len],
+            history: &chunk.history[..len],
+            state: &mut chunk.policy_state[..len * w],
+        };
+        inputs
+            .policy
+            .assign_rewards(view, &mut chunk.rewards[..len], rng);
+    }
+    let shared = match inputs.plan {
+        RewardPlan::Shared(phi) => Some(phi),
+        RewardPlan::PerAgent => None,
+    };
+    let w = chunk.state_width;
+    let mut kept = 0;
+    for i in 0..len {
+        let k = chunk.type_id[i] as usize;
+        let reward = match shared {
+            Some(phi) => phi.sample(rng),
+            None => chunk.rewards[i],
+        };
+        let history = (chunk.history[i] << 8) | reward as u64;
+        let tenure = chunk.tenure[i] + 1;
+        let lifetime = chunk.lifetime_reward[i] + inputs.rewards[reward as usize];
+        tally.active[k] += 1;
+        tally.reward_counts[k * m + reward as usize] += 1;
+
+        let p = inputs.departures[k].probability(history, tenure);
+        let leaves = p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p);
+        if leaves {
+            tally.departures[k] += 1;
+            if let Some(l) = leavers.as_deref_mut() {
+                if !lifetime.is_nan() {
+                    l.record(k, lifetime, tenure);
+                }
+            }
+        } else {
+            chunk.type_id[kept] = k as u8;
+            chunk.history[kept] = history;
+            chunk.tenure[kept] = tenure;
+            chunk.lifetime_reward[kept] = lifetime;
+            if w > 0 && kept != i {
+                chunk.policy_state.copy_within(i * w..(i + 1) * w, kept * w);
+            }
+            kept += 1;
+        }
+    }
+    chunk.len = kept;
+}

@@ -1,0 +1,21 @@
+//! The engine: *execution* of a model (model.md A.1), kept apart from its
+//! description ([`crate::config`], [`crate::model`]) and from recording
+//! ([`crate::record`]).
+//!
+//! Agents are stored column-wise in fixed-size chunks ([`AgentStore`]); one
+//! period is a parallel map over chunks ([`Simulation::step`]) followed by a
+//! reduction of per-chunk counts in chunk order. Random numbers come from
+//! streams keyed on (seed, replication, purpose, period, chunk), so the
+//! result is bit-identical for any number of threads.
+
+mod agents;
+mod initial;
+mod kernel;
+mod rng;
+mod simulation;
+mod tally;
+
+pub use agents::{AgentChunk, AgentStore, CHUNK_CAPACITY};
+pub use rng::{splitmix64, Purpose, StreamKey, StreamRng};
+pub use simulation::{Simulation, SimulationBuilder};
+pub use tally::PeriodTally;

@@ -1,0 +1,65 @@
+//! What one period produced, counted per chunk and then summed.
+
+/// Counts of one period: per chunk while stepping, then for the whole market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodTally {
+    /// The period (negative during burn-in).
+    pub period: i64,
+    /// Λ_k(t): arrivals of each type.
+    pub arrivals: Vec<u64>,
+    /// N_k(t): agents of each type paid this period.
+    pub active: Vec<u64>,
+    /// D_k(t): agents of each type leaving after this period.
+    pub departures: Vec<u64>,
+    /// Agents of type k paid reward index j, row-major [K][M].
+    pub reward_counts: Vec<u64>,
+    /// φ_t announced by the policy; NaN for per-agent plans.
+    pub policy_distribution: Vec<f64>,
+}
+
+impl PeriodTally {
+    /// Zero counts for `types` types and `rewards` rewards.
+    pub fn new(types: usize, rewards: usize) -> Self {
+        PeriodTally {
+            period: 0,
+            arrivals: vec![0; types],
+            active: vec![0; types],
+            departures: vec![0; types],
+            reward_counts: vec![0; types * rewards],
+            policy_distribution: vec![f64::NAN; rewards],
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.arrivals.fill(0);
+        self.active.fill(0);
+        self.departures.fill(0);
+        self.reward_counts.fill(0);
+    }
+
+    pub(crate) fn add(&mut self, other: &PeriodTally) {
+        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.active, &other.active);
+        add(&mut self.departures, &other.departures);
+        add(&mut self.reward_counts, &other.reward_counts);
+    }
+
+    /// Total agents paid this period, N(t).
+    pub fn total_active(&self) -> u64 {
+        self.active.iter().sum()
+    }
+
+    /// Σ_i r_i(t): reward tokens paid this period (exact from the counts).
+    pub fn reward_tokens(&self, rewards: &[f64]) -> f64 {
+        let m = rewards.len();
+        self.reward_counts
+            .chunks(m)
+            .map(|row| {
+                row.iter()
+                    .zip(rewards)
+                    .map(|(&n, &r)| n as f64 * r)
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+}

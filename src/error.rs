@@ -1,0 +1,110 @@
+//! Errors and the exit statuses they map to.
+//!
+//! Every failure a user can cause (a bad configuration, a bad flag, a foreign
+//! input file) is an [`Error::Input`] or [`Error::Config`] and exits with
+//! status 2; failures of the machine (I/O, HDF5) exit with status 1.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a configuration value came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A TOML file, with 1-based line and column when known.
+    File {
+        /// The file as the user named it.
+        path: PathBuf,
+        /// 1-based line and column of the offending key or value.
+        line_col: Option<(usize, usize)>,
+    },
+    /// A `--set KEY=VALUE` override on the command line.
+    CommandLine(String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File {
+                path,
+                line_col: Some((line, col)),
+            } => write!(f, "{}:{line}:{col}", path.display()),
+            Origin::File {
+                path,
+                line_col: None,
+            } => write!(f, "{}", path.display()),
+            Origin::CommandLine(arg) => write!(f, "--set {arg}"),
+        }
+    }
+}
+
+/// One problem found in a configuration: where, which key, what was expected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigIssue {
+    /// Where the key was written.
+    pub origin: Origin,
+    /// Dotted path of the key (`types.1.departure.p`), empty for the whole file.
+    pub key: String,
+    /// What was expected, in words.
+    pub expected: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.origin, self.expected)
+        } else {
+            write!(f, "{}: key `{}`: {}", self.origin, self.key, self.expected)
+        }
+    }
+}
+
+/// The crate's error type.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration is invalid; every problem found is listed.
+    #[error("{}", format_issues(.0))]
+    Config(Vec<ConfigIssue>),
+    /// Some other input is unusable (a flag, an input file that is not ours).
+    #[error("{0}")]
+    Input(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The HDF5 library reported an error.
+    #[error("HDF5 error while {context}: {source}")]
+    Hdf5 {
+        /// What tokensim was doing.
+        context: String,
+        /// The library's error.
+        source: hdf5::Error,
+    },
+}
+
+fn format_issues(issues: &[ConfigIssue]) -> String {
+    let lines: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+    lines.join("\n")
+}
+
+impl Error {
+    /// The process exit status for this error: 2 for bad input, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config(_) | Error::Input(_) => 2,
+            Error::Io { .. } | Error::Hdf5 { .. } => 1,
+        }
+    }
+
+    /// Wraps an HDF5 error with what was being done.
+    pub fn hdf5(context: impl Into<String>) -> impl FnOnce(hdf5::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Hdf5 { context, source }
+    }
+}
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

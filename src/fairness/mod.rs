@@ -1,0 +1,103 @@
+//! Group fairness of realized rewards (model.md Part C).
+//!
+//! q_k(r) = Σ_t #{type k paid r in t} / Σ_t N_k(t) over a window of periods;
+//! criterion 2 compares q_k across types.
+
+/// Reward distribution of each type over periods `from..to` of a run whose
+/// counts are `reward_counts` [T][K][M] and `active` [T][K]. A type with no
+/// agent-period in the window gets a row of NaN.
+pub fn reward_distributions(
+    reward_counts: &[u64],
+    active: &[u64],
+    types: usize,
+    rewards: usize,
+    periods: std::ops::Range<usize>,
+) -> Vec<Vec<f64>> {
+    (0..types)
+        .map(|k| {
+            let mut paid = vec![0u64; rewards];
+            let mut present = 0u64;
+            for t in periods.clone() {
+                present += active[t * types + k];
+                let row = &reward_counts[(t * types + k) * rewards..][..rewards];
+                paid.iter_mut().zip(row).for_each(|(a, b)| *a += b);
+            }
+            paid.iter()
+                .map(|&n| {
+                    if present == 0 {
+                        f64::NAN
+                    } else {
+                        n as f64 / present as f64
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Total variation ½ Σ_r |a(r) − b(r)|.
+pub fn total_variation(a: &[f64], b: &[f64]) -> f64 {
+    0.5 * a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>()
+}
+
+/// max_r |a(r) − b(r)|.
+pub fn max_abs_difference(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+/// The built-in group-fairness check of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupFairness {
+    /// q_k(r), [K][M].
+    pub reward_dist: Vec<Vec<f64>>,
+    /// Pairwise total variation, [K][K] (NaN where a type had no agents).
+    pub tv_distance: Vec<Vec<f64>>,
+    /// Largest pairwise total variation.
+    pub max_tv: f64,
+    /// max over pairs and rewards of |q_k(r) − q_k'(r)|.
+    pub max_abs_gap: f64,
+    /// Criterion 1: every period paid everyone from one announced φ_t.
+    pub criterion1: bool,
+    /// Tolerance ε on `max_abs_gap`.
+    pub epsilon: f64,
+}
+
+impl GroupFairness {
+    /// Compares the types' reward distributions.
+    pub fn new(reward_dist: Vec<Vec<f64>>, criterion1: bool, epsilon: f64) -> Self {
+        let k = reward_dist.len();
+        let mut tv_distance = vec![vec![0.0; k]; k];
+        let (mut max_tv, mut max_abs_gap) = (0.0f64, 0.0f64);
+        for a in 0..k {
+            for b in 0..k {
+                let tv = total_variation(&reward_dist[a], &reward_dist[b]);
+                tv_distance[a][b] = tv;
+                if !tv.is_nan() {
+                    max_tv = max_tv.max(tv);
+                    max_abs_gap =
+                        max_abs_gap.max(max_abs_difference(&reward_dist[a], &reward_dist[b]));
+                }
+            }
+        }
+        GroupFairness {
+            reward_dist,
+            tv_distance,
+            max_tv,
+            max_abs_gap,
+            criterion1,
+            epsilon,
+        }
+    }
+
+    /// "fair" when criterion 1 holds and the largest gap is at most ε.
+    pub fn verdict(&self) -> &'static str {
+        if self.criterion1 && self.max_abs_gap <= self.epsilon {
+            "fair"
+        } else {
+            "unfair"
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! One run's group `/runs/<id>` (interfaces.md §3).
+
+use hdf5::Group;
+use hdrhistogram::serialization::{Serializer, V2Serializer};
+use hdrhistogram::Histogram;
+
+use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
+use crate::error::{Error, Result};
+use crate::record::{RunRecord, LIFETIME_UNITS_PER_TOKEN};
+use crate::stats::Estimate;
+
+/// Quantiles tabulated beside each serialized histogram.
+pub const QUANTILES: [f64; 11] = [0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0];
+
+/// Writes `record` into a new group `name` under `runs`.
+pub fn write_run(runs: &Group, name: &str, record: &RunRecord) -> Result<()> {
+    let run = group(runs, name)?;
+    let info = &record.info;
+    attr_str(&run, "config_toml", &info.config_toml)?;
+    attr_scalar(&run, "seed", info.seed)?;
+    attr_scalar(&run, "replication", info.replication)?;
+    attr_scalar(&run, "scale", info.scale)?;
+    attr_scalar(&run, "periods", info.periods as u64)?;
+    attr_scalar(&run, "warmup", info.warmup as u64)?;
+    attr_scalar(&run, "burn_in", info.burn_in as u64)?;
+    attr_str(&run, "policy", &info.policy)?;
+
+    let meta = group(&run, "meta")?;
+    let m = info.reward_values.len();
+    let k = info.type_names.len();
+    dataset(
+        &meta,
+        "reward_values",
+        &info.reward_values,
+        &[m],
+        "tokens",
+        "the reward set R",
+    )?;
+    string_dataset(
+        &meta,
+        "type_names",
+        &info.type_names,
+        "1",
+        "agent type names, in type order",
+    )?;
+
+    write_series(&run, record)?;
+    write_fairness(&run, record)?;
+
+    let types = group(&run, "types")?;
+    for (i, type_name) in info.type_names.iter().enumerate() {
+        let g = group(&types, type_name)?;
+        write_histogram(
+            &g,
+            "lifetime_reward",
+            &record.leavers.lifetime_reward[i],
+            1.0 / LIFETIME_UNITS_PER_TOKEN,
+            "tokens",
+            "total reward paid to each agent over its stay (agents that arrived at period >= 0 and left before the end)",
+        )?;
+        write_histogram(
+            &g,
+            "tenure",
+            &record.leavers.tenure[i],
+            1.0,
+            "periods",
+            "periods each agent stayed (agents that arrived at period >= 0 and left before the end)",
+        )?;
+    }
+
+    let summary = group(&run, "summary")?;
+    let s = &record.summary;
+    let means: Vec<f64> = s.mean_active_per_type.iter().map(|e| e.mean).collect();
+    let errors: Vec<f64> = s.mean_active_per_type.iter().map(|e| e.std_error).collect();
+    attr_array(&summary, "mean_active_per_type", &means)?;
+    attr_array(&summary, "mean_active_per_type_se", &errors)?;
+    let estimate = |name: &str, e: &Estimate| -> Result<()> {
+        attr_scalar(&summary, name, e.mean)?;
+        attr_scalar(&summary, &format!("{name}_se"), e.std_error)
+    };
+    estimate("mean_profit_per_scale", &s.mean_profit_per_scale)?;
+    estimate("mean_revenue_per_scale", &s.mean_revenue_per_scale)?;
+    estimate("mean_reward_cost_per_scale", &s.mean_reward_cost_per_scale)?;
+    attr_scalar(&summary, "batches", s.mean_profit_per_scale.batches as u64)?;
+    attr_scalar(&summary, "max_tv", record.fairness.max_tv)?;
+    attr_scalar(&summary, "max_abs_gap", record.fairness.max_abs_gap)?;
+    attr_str(
+        &summary,
+        "description",
+        "steady-state means over the periods after warmup; *_se are batch-means standard errors",
+    )?;
+    let _ = k;
+    Ok(())
+}
+
+fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
+    let s = &record.series;
+    let (t, k, m) = (s.periods, s.types, s.rewards);
+    let g = group(run, "series")?;
+    dataset(
+        &g,
+        "active",
+        &s.active,
+        &[t, k],
+        "agents",
+        "N_k(t): agents of type k present and paid in period t",
+    )?;
+    dataset(
+        &g,
+        "arrivals",
+        &s.arrivals,
+        &[t, k],
+        "agents",
+        "agents of type k arriving in period t",
+    )?;
+    dataset(
+        &g,
+        "departures",
+        &s.departures,
+        &[t, k],
+        "agents",
+        "agents of type k leaving at the end of period t",
+    )?;
+    dataset(
+        &g,
+        "reward_counts",
+        &s.reward_counts,
+        &[t, k, m],
+        "agents",
+        "agents of type k paid reward R[j] in period t",
+    )?;
+    dataset(
+        &g,
+        "revenue",
+        &s.revenue,
+        &[t],
+        "money",
+        "theta * f(N/theta): revenue of the whole market in period t",
+    )?;
+    dataset(
+        &g,
+        "reward_cost",
+        &s.reward_cost,
+        &[t],
+        "money",
+        "c * sum of rewards paid in period t",
+    )?;
+    dataset(
+        &g,
+        "profit",
+        &s.profit,
+        &[t],
+        "money",
+        "revenue - reward_cost (divide by theta for the normalized profit)",
+    )?;
+    dataset(
+        &g,
+        "policy_dist",
+        &s.policy_dist,
+        &[t, m],
+        "probability",
+        "distribution over R announced by the policy in period t (NaN rows: per-agent rewards)",
+    )?;
+    Ok(())
+}
+
+fn write_fairness(run: &Group, record: &RunRecord) -> Result<()> {
+    let f = &record.fairness;
+    let g = group(run, "fairness")?;
+    let k = f.reward_dist.len();
+    let m = f.reward_dist.first().map_or(0, Vec::len);
+    let flat: Vec<f64> = f.reward_dist.iter().flatten().copied().collect();
+    dataset(
+        &g,
+        "reward_dist",
+        &flat,
+        &[k, m],
+        "probability",
+        "q_k(r): fraction of type k's agent-periods after warmup paid reward R[j]",
+    )?;
+    let tv: Vec<f64> = f.tv_distance.iter().flatten().copied().collect();
+    dataset(
+        &g,
+        "tv_distance",
+        &tv,
+        &[k, k],
+        "probability",
+        "total-variation distance between types' reward_dist",
+    )?;
+    attr_scalar(&g, "max_tv", f.max_tv)?;
+    attr_scalar(&g, "max_abs_gap", f.max_abs_gap)?;
+    attr_scalar(&g, "epsilon", f.epsilon)?;
+    attr_str(&g, "verdict", f.verdict())?;
+    attr_scalar(&g, "criterion1", u8::from(f.criterion1))?;
+    Ok(())
+}
+
+/// A histogram as a group: serialized V2 bytes and a [Q, 2] quantile table
+/// in natural units (`scale` converts recorded integers to them).
+fn write_histogram(
+    parent: &Group,
+    name: &str,
+    h: &Histogram<u64>,
+    scale: f64,
+    units: &str,
+    description: &str,
+) -> Result<()> {
+    let g = group(parent, name)?;
+    let mut bytes = Vec::new();
+    V2Serializer::new()
+        .serialize(h, &mut bytes)
+        .map_err(|e| Error::Input(format!("cannot serialize histogram {name}: {e:?}")))?;
+    dataset(
+        &g,
+        "hdrhistogram_v2",
+        &bytes,
+        &[bytes.len()],
+        "bytes",
+        &format!("HdrHistogram V2 serialization; recorded integers are {units} / {scale}"),
+    )?;
+    let empty = h.is_empty();
+    let table: Vec<f64> = QUANTILES
+        .iter()
+        .flat_map(|&q| {
+            let v = if empty {
+                f64::NAN
+            } else {
+                h.value_at_quantile(q) as f64 * scale
+            };
+            [q, v]
+        })
+        .collect();
+    dataset(
+        &g,
+        "quantiles",
+        &table,
+        &[QUANTILES.len(), 2],
+        units,
+        "columns: quantile, value (3 significant digits)",
+    )?;
+    attr_scalar(&g, "count", h.len())?;
+    attr_scalar(&g, "mean", if empty { f64::NAN } else { h.mean() * scale })?;
+    attr_scalar(&g, "value_scale", scale)?;
+    attr_str(&g, "units", units)?;
+    attr_str(&g, "description", description)?;
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! Distributions of what agents got over their whole stay, by type.
+//!
+//! Recorded when an agent leaves, for agents that arrived at period 0 or
+//! later (the stay of agents present at the start began before the run).
+//! Agents still present at the end are not included (their stay is censored).
+
+use hdrhistogram::Histogram;
+
+/// Lifetime rewards are recorded in thousandths of a token (hdrhistogram
+/// stores integers); 3 significant digits are kept.
+pub const LIFETIME_UNITS_PER_TOKEN: f64 = 1000.0;
+const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// Per-type histograms of lifetime reward and tenure of departed agents.
+#[derive(Debug, Clone)]
+pub struct LeaverHistograms {
+    /// Lifetime reward, in 1/[`LIFETIME_UNITS_PER_TOKEN`] tokens.
+    pub lifetime_reward: Vec<Histogram<u64>>,
+    /// Periods stayed.
+    pub tenure: Vec<Histogram<u64>>,
+}
+
+impl LeaverHistograms {
+    /// Empty histograms for `types` types, sized for stays of up to
+    /// `max_tenure` periods paid at most `max_reward` each.
+    pub fn new(types: usize, max_tenure: u64, max_reward: f64) -> Self {
+        let max_tenure = max_tenure.max(2);
+        let max_lifetime = ((max_reward * LIFETIME_UNITS_PER_TOKEN).ceil() as u64)
+            .saturating_mul(max_tenure)
+            .max(2);
+        let make = |high: u64| {
+            Histogram::new_with_bounds(1, high, SIGNIFICANT_DIGITS)
+                .expect("bounds are valid: 1 <= high, 3 significant digits")
+        };
+        LeaverHistograms {
+            lifetime_reward: (0..types).map(|_| make(max_lifetime)).collect(),
+            tenure: (0..types).map(|_| make(max_tenure)).collect(),
+        }
+    }
+
+    /// Records one departure of type `k`.
+    #[inline]
+    pub fn record(&mut self, k: usize, lifetime_reward: f64, tenure: u32) {
+        let units = (lifetime_reward * LIFETIME_UNITS_PER_TOKEN).round() as u64;
+        self.lifetime_reward[k].saturating_record(units);
+        self.tenure[k].saturating_record(tenure as u64);
+    }
+
+    /// Adds another set of counts (exact and order-independent).
+    pub fn merge(&mut self, other: &LeaverHistograms) {
+        for (a, b) in self.lifetime_reward.iter_mut().zip(&other.lifetime_reward) {
+            a.add(b).expect("histograms share their bounds");
+        }
+        for (a, b) in self.tenure.iter_mut().zip(&other.tenure) {
+            a.add(b).expect("histograms share their bounds");
+        }
+    }
+}

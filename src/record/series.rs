@@ -1,0 +1,80 @@
+//! Per-period time series of one run, buffered in memory and written once.
+
+use crate::engine::PeriodTally;
+use crate::model::Model;
+
+/// The `series/*` datasets of one run (interfaces.md §3), row-major.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    /// Number of types K.
+    pub types: usize,
+    /// Number of rewards M.
+    pub rewards: usize,
+    /// Periods recorded so far.
+    pub periods: usize,
+    /// N_k(t), [T][K].
+    pub active: Vec<u64>,
+    /// Λ_k(t), [T][K].
+    pub arrivals: Vec<u64>,
+    /// D_k(t), [T][K].
+    pub departures: Vec<u64>,
+    /// Agents of type k paid R[j] in t, [T][K][M].
+    pub reward_counts: Vec<u64>,
+    /// θ·f(N/θ), [T].
+    pub revenue: Vec<f64>,
+    /// c·Σ rewards, [T].
+    pub reward_cost: Vec<f64>,
+    /// revenue − reward_cost, [T].
+    pub profit: Vec<f64>,
+    /// φ_t, NaN rows for per-agent plans, [T][M].
+    pub policy_dist: Vec<f64>,
+}
+
+impl Series {
+    /// Empty series with room for `periods` periods.
+    pub fn with_capacity(types: usize, rewards: usize, periods: usize) -> Self {
+        Series {
+            types,
+            rewards,
+            periods: 0,
+            active: Vec::with_capacity(periods * types),
+            arrivals: Vec::with_capacity(periods * types),
+            departures: Vec::with_capacity(periods * types),
+            reward_counts: Vec::with_capacity(periods * types * rewards),
+            revenue: Vec::with_capacity(periods),
+            reward_cost: Vec::with_capacity(periods),
+            profit: Vec::with_capacity(periods),
+            policy_dist: Vec::with_capacity(periods * rewards),
+        }
+    }
+
+    /// Appends one period.
+    pub fn push(&mut self, tally: &PeriodTally, model: &Model, scale: f64) {
+        self.active.extend_from_slice(&tally.active);
+        self.arrivals.extend_from_slice(&tally.arrivals);
+        self.departures.extend_from_slice(&tally.departures);
+        self.reward_counts.extend_from_slice(&tally.reward_counts);
+        let revenue = model
+            .revenue
+            .market_revenue(tally.total_active() as f64, scale);
+        let cost = model.cost_per_token * tally.reward_tokens(&model.rewards);
+        self.revenue.push(revenue);
+        self.reward_cost.push(cost);
+        self.profit.push(revenue - cost);
+        self.policy_dist
+            .extend_from_slice(&tally.policy_distribution);
+        self.periods += 1;
+    }
+
+    /// N_k(t) for periods `from..` as floats.
+    pub fn active_of(&self, k: usize, from: usize) -> Vec<f64> {
+        (from..self.periods)
+            .map(|t| self.active[t * self.types + k] as f64)
+            .collect()
+    }
+
+    /// True when every period announced one distribution for everyone.
+    pub fn all_periods_shared(&self) -> bool {
+        self.policy_dist.iter().all(|p| !p.is_nan())
+    }
+}

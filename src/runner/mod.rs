@@ -1,0 +1,75 @@
+//! Running a configured experiment: replications in parallel on the rayon
+//! pool, each replication's agents in parallel too (rayon nests the two
+//! without oversubscribing), recording every period.
+
+mod progress;
+
+pub use progress::Progress;
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::engine::SimulationBuilder;
+use crate::error::Result;
+use crate::model::Model;
+use crate::policy::build_policy;
+use crate::record::{RunInfo, RunRecord, Series};
+
+/// Runs every replication of `config` (`simulation.replications` of them)
+/// on the current rayon pool and returns their records in replication order.
+pub fn run_experiment(config: &Config, progress: &Progress) -> Result<Vec<RunRecord>> {
+    let model = Arc::new(Model::new(config));
+    let config_toml = config.to_toml();
+    (0..config.simulation.replications as u64)
+        .into_par_iter()
+        .map(|replication| run_replication(config, &model, &config_toml, replication, progress))
+        .collect()
+}
+
+/// Runs one replication.
+pub fn run_replication(
+    config: &Config,
+    model: &Arc<Model>,
+    config_toml: &str,
+    replication: u64,
+    progress: &Progress,
+) -> Result<RunRecord> {
+    let sim_config = &config.simulation;
+    let policy = build_policy(config, model)?;
+    let policy_name = policy.name().to_string();
+    let mut simulation = SimulationBuilder::new(Arc::clone(model), policy)
+        .scale(sim_config.scale)
+        .seed(sim_config.seed, replication)
+        .initial(sim_config.initial)
+        .burn_in(sim_config.burn_in)
+        .horizon(sim_config.periods)
+        .build()?;
+    let burn_in = simulation.burn_in();
+    let periods = sim_config.periods as usize;
+    let mut series = Series::with_capacity(model.type_count(), model.reward_count(), periods);
+    simulation.run(sim_config.periods, |tally| {
+        series.push(tally, model, sim_config.scale);
+        progress.period_done(tally.total_active());
+    });
+    let info = RunInfo {
+        config_toml: config_toml.to_string(),
+        seed: sim_config.seed,
+        replication,
+        scale: sim_config.scale,
+        periods: sim_config.periods,
+        warmup: sim_config.warmup,
+        burn_in,
+        policy: policy_name,
+        type_names: config.type_names(),
+        reward_values: model.rewards.clone(),
+    };
+    let leavers = simulation.finish();
+    Ok(RunRecord::new(
+        info,
+        series,
+        leavers,
+        config.fairness.epsilon,
+    ))
+}
