@@ -4,10 +4,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::write_run_file;
 use crate::record::RunRecord;
-use crate::runner::{run_experiment, Progress};
+use crate::runner::{run_experiment, thread_pool, Progress};
 
 /// Options of `tokensim run`.
 #[derive(Debug, Clone, Default)]
@@ -58,17 +58,6 @@ pub fn default_output(config: &Path) -> PathBuf {
         .file_stem()
         .map_or("run".into(), |s| s.to_string_lossy());
     PathBuf::from("output").join(format!("{stem}.h5"))
-}
-
-/// A rayon pool with `threads` workers (all cores when `None`).
-pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    if threads == Some(0) {
-        return Err(Error::Input("--threads: expected at least 1".into()));
-    }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Error::Input(format!("cannot start {threads:?} threads: {e}")))
 }
 
 /// Mean over replications with its standard error: across replications when

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::engine::SimulationBuilder;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::policy::build_policy;
 use crate::record::{RunInfo, RunRecord, Series};
@@ -72,4 +72,15 @@ pub fn run_replication(
         leavers,
         config.fairness.epsilon,
     ))
+}
+
+/// A rayon pool with `threads` workers (all cores when `None`).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    if threads == Some(0) {
+        return Err(Error::Input("--threads: expected at least 1".into()));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Input(format!("cannot start {threads:?} threads: {e}")))
 }

@@ -1,0 +1,40 @@
+//! Throughput of one period of the engine (pay, depart, compact) at 10k,
+//! 100k and 400k agents of the `scale-400k` model (3 types, 3-period memory,
+//! static policy), reported as agent-steps per second.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use tokensim::config::Config;
+use tokensim::engine::SimulationBuilder;
+use tokensim::model::Model;
+use tokensim::policy::build_policy;
+
+fn step(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/scale-400k.toml");
+    let base = Config::load(&path, &[]).expect("shipped config is valid");
+    let mut group = c.benchmark_group("engine_step");
+    for agents in [10_000u64, 100_000, 400_000] {
+        // scale-400k holds ~400,000 agents at its scale: shrink proportionally.
+        let mut config = base.clone();
+        config.simulation.scale *= agents as f64 / 400_000.0;
+        let model = Arc::new(Model::new(&config));
+        let policy = build_policy(&config, &model).unwrap();
+        let mut sim = SimulationBuilder::new(model, policy)
+            .scale(config.simulation.scale)
+            .seed(1, 0)
+            .initial(config.simulation.initial)
+            .horizon(1_000_000)
+            .build()
+            .unwrap();
+        group.throughput(Throughput::Elements(sim.population() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(agents), &agents, |b, _| {
+            b.iter(|| sim.step().total_active())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, step);
+criterion_main!(benches);
