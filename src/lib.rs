@@ -56,6 +56,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod fairness;
+pub mod fluid;
 pub mod model;
 pub mod output;
 pub mod policy;

@@ -38,6 +38,17 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Solve the fluid problem (Fluid-Opt): optimal reward distribution and profit bound.
+    Fluid {
+        /// The TOML configuration.
+        config: PathBuf,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Override a configuration key.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -68,6 +79,7 @@ fn main() -> ExitCode {
             sets,
             quiet,
         }),
+        Command::Fluid { config, json, sets } => tokensim::commands::fluid(&config, &sets, json),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

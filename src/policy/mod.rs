@@ -13,7 +13,7 @@ mod cyclic;
 mod distribution;
 mod static_policy;
 
-pub use build::build_policy;
+pub use build::{build_policy, solve_fluid};
 pub use cyclic::CyclicPolicy;
 pub use distribution::RewardDistribution;
 pub use static_policy::StaticPolicy;

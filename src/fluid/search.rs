@@ -1,0 +1,102 @@
+//! Maximizing g(x) = F((1−x)e_i + x e_j) over x ∈ [0, 1] for one pair.
+
+use super::{mix, FluidProblem};
+use crate::model::RevenueFn;
+
+/// Grid on which sign changes of g' (and of n(x) − D) are looked for.
+pub const GRID_POINTS: usize = 400;
+const BISECTIONS: usize = 80;
+
+/// Local-maximum candidates (x, g(x)) of one pair: the feasible endpoints,
+/// refined roots of g', and for newsvendor revenue the kink n(x) = D.
+pub(crate) fn pair_candidates(problem: &FluidProblem<'_>, i: usize, j: usize) -> Vec<(f64, f64)> {
+    let m = problem.model().reward_count();
+    let g = |x: f64| problem.evaluate(&mix(i, j, x, m)).ok().map(|v| v.profit);
+    let n = |x: f64| problem.evaluate(&mix(i, j, x, m)).ok().map(|v| v.n_total);
+    let slope = |x: f64| slope(problem, i, j, x);
+
+    let mut xs: Vec<f64> = vec![0.0, 1.0];
+    // Interior grid: endpoints may be infeasible (a type that never leaves).
+    let grid: Vec<f64> = (1..GRID_POINTS)
+        .map(|k| k as f64 / GRID_POINTS as f64)
+        .collect();
+    xs.extend(grid.iter().copied());
+    let signs: Vec<Option<f64>> = grid.iter().map(|&x| slope(x)).collect();
+    for (w, pair) in signs.windows(2).enumerate() {
+        if let [Some(a), Some(b)] = pair {
+            if a.signum() != b.signum() {
+                xs.push(bisect(&slope, grid[w], grid[w + 1]));
+            }
+        }
+    }
+    if let RevenueFn::Newsvendor { capacity, .. } = *problem.revenue() {
+        let excess = |x: f64| n(x).map(|v| v - capacity);
+        let values: Vec<Option<f64>> = grid.iter().map(|&x| excess(x)).collect();
+        for (w, pair) in values.windows(2).enumerate() {
+            if let [Some(a), Some(b)] = pair {
+                if a.signum() != b.signum() {
+                    xs.push(bisect(&excess, grid[w], grid[w + 1]));
+                }
+            }
+        }
+        // Between the first grid point and an infeasible endpoint.
+        for (inside, end) in [(grid[0], 0.0), (grid[grid.len() - 1], 1.0)] {
+            if let (Some(a), Some(b)) = (excess(inside), excess(end)) {
+                if a.signum() != b.signum() {
+                    xs.push(bisect(&excess, inside.min(end), inside.max(end)));
+                }
+            }
+        }
+    }
+    xs.into_iter()
+        .filter_map(|x| g(x).map(|v| (x, v)))
+        .collect()
+}
+
+/// g'(x): the closed form of model.md A.5 for memoryless types, central
+/// differences otherwise. None where g is not defined.
+fn slope(problem: &FluidProblem<'_>, i: usize, j: usize, x: f64) -> Option<f64> {
+    let model = problem.model();
+    let (ri, rj) = (model.rewards[i], model.rewards[j]);
+    let c = model.cost_per_token;
+    if problem.memoryless() {
+        let (mut n, mut dn) = (0.0, 0.0);
+        for t in &model.types {
+            let (pi, pj) = (
+                t.departure.at_reward_index(i),
+                t.departure.at_reward_index(j),
+            );
+            let p = (1.0 - x) * pi + x * pj;
+            if t.arrival_rate == 0.0 {
+                continue;
+            }
+            if p <= 0.0 {
+                return None;
+            }
+            n += t.arrival_rate / p;
+            dn += t.arrival_rate * (pi - pj) / (p * p);
+        }
+        let r = (1.0 - x) * ri + x * rj;
+        let fprime = model.revenue.derivative(n);
+        return Some((fprime - c * r) * dn - c * n * (rj - ri));
+    }
+    let m = model.reward_count();
+    let h = 1e-6;
+    let (lo, hi) = ((x - h).max(0.0), (x + h).min(1.0));
+    let g = |x: f64| problem.evaluate(&mix(i, j, x, m)).ok().map(|v| v.profit);
+    Some((g(hi)? - g(lo)?) / (hi - lo))
+}
+
+/// A root of `f` in [a, b], where f(a) and f(b) differ in sign.
+fn bisect(f: &impl Fn(f64) -> Option<f64>, mut a: f64, mut b: f64) -> f64 {
+    let fa = f(a);
+    for _ in 0..BISECTIONS {
+        let mid = 0.5 * (a + b);
+        match (f(mid), fa) {
+            (Some(v), Some(fa)) if v.signum() == fa.signum() => a = mid,
+            (Some(_), _) => b = mid,
+            (None, _) => a = mid,
+        }
+    }
+    0.5 * (a + b)
+}
