@@ -159,7 +159,8 @@ impl Config {
         if self.types.len() > u8::MAX as usize {
             problems.push("types", format!("at most {} types", u8::MAX));
         }
-        self.policy.validate(&self.rewards.values, problems);
+        self.policy
+            .validate(&self.rewards.values, &self.type_names(), problems);
         self.fairness.validate(problems);
     }
 

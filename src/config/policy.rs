@@ -63,10 +63,29 @@ pub struct PolicyConfig {
     /// `cyclic`: one distribution over R per period of the cycle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cycle: Option<Vec<Vec<f64>>>,
+    /// `belief`: reward paid in an agent's first period (default: max R).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<f64>,
+    /// `belief`: reward paid to retained agents believed cheap (default: the probe).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain: Option<f64>,
+    /// `belief`: posterior probability of the cheap type from which an agent
+    /// is believed cheap (default 0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// `belief`: stock of retained agents believed cheap, per unit of
+    /// simulation.scale (default: the newsvendor capacity, else the cheap
+    /// type's fluid population when always paid the retaining reward).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// `belief`: name of the type the policy tries to keep (default: the
+    /// type least likely to leave when paid the retaining reward).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cheap_type: Option<String>,
 }
 
 impl PolicyConfig {
-    pub(crate) fn validate(&self, rewards: &[f64], problems: &mut Problems) {
+    pub(crate) fn validate(&self, rewards: &[f64], type_names: &[String], problems: &mut Problems) {
         use PolicyKind::*;
         let kind = self.kind;
         let used = |key: &str| match key {
@@ -74,6 +93,7 @@ impl PolicyConfig {
             "value" => kind == Fixed,
             "low" | "high" | "mean" => kind == Lottery,
             "cycle" => kind == Cyclic,
+            "probe" | "retain" | "threshold" | "target" | "cheap_type" => kind == Belief,
             _ => false,
         };
         let present = [
@@ -83,6 +103,11 @@ impl PolicyConfig {
             ("high", self.high.is_some()),
             ("mean", self.mean.is_some()),
             ("cycle", self.cycle.is_some()),
+            ("probe", self.probe.is_some()),
+            ("retain", self.retain.is_some()),
+            ("threshold", self.threshold.is_some()),
+            ("target", self.target.is_some()),
+            ("cheap_type", self.cheap_type.is_some()),
         ];
         for (key, is_present) in present {
             if is_present && !used(key) {
@@ -144,7 +169,30 @@ impl PolicyConfig {
                     }
                 }
             }
-            Fluid | Belief | Steer => {}
+            Belief => {
+                in_set("probe", self.probe, problems);
+                in_set("retain", self.retain, problems);
+                if let Some(t) = self.threshold {
+                    if !(t > 0.0 && t <= 1.0) {
+                        problems.push(
+                            "policy.threshold",
+                            format!("a probability in (0, 1], got {t}"),
+                        );
+                    }
+                }
+                if let Some(t) = self.target {
+                    problems.non_negative("policy.target", t);
+                }
+                if let Some(name) = &self.cheap_type {
+                    if !type_names.contains(name) {
+                        problems.push(
+                            "policy.cheap_type",
+                            format!("the name of a type {type_names:?}, got {name:?}"),
+                        );
+                    }
+                }
+            }
+            Fluid | Steer => {}
         }
     }
 }

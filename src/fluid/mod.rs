@@ -16,9 +16,11 @@
 
 mod population;
 mod search;
+mod small_market;
 
 pub use population::{population_of, Infeasible};
 pub use search::GRID_POINTS;
+pub use small_market::{best_static_policy, expected_revenue, stochastic_profit};
 
 use serde::Serialize;
 

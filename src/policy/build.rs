@@ -1,10 +1,10 @@
 //! Building the configured policy.
 
-use super::{CyclicPolicy, RewardPolicy, StaticPolicy};
+use super::{BeliefParameters, BeliefPolicy, CyclicPolicy, RewardPolicy, StaticPolicy};
 use crate::config::{Config, PolicyKind};
 use crate::error::{Error, Result};
 use crate::fluid::{FluidProblem, FluidSolution};
-use crate::model::Model;
+use crate::model::{Model, RevenueFn};
 
 /// The policy a validated configuration asks for. `fluid`, and `fixed` or
 /// `lottery` without their parameters, solve Fluid-Opt first.
@@ -46,7 +46,8 @@ pub fn build_policy(config: &Config, model: &Model) -> Result<Box<dyn RewardPoli
         }
         PolicyKind::Cyclic => Box::new(CyclicPolicy::new(policy.cycle.clone().expect("validated"))),
         PolicyKind::Fluid => Box::new(StaticPolicy::new("fluid", fluid()?.distribution)),
-        PolicyKind::Belief | PolicyKind::Steer => {
+        PolicyKind::Belief => Box::new(belief(config, model)),
+        PolicyKind::Steer => {
             return Err(Error::Input(format!(
                 "policy.kind = \"{}\" is not implemented in this build yet",
                 policy.kind.name()
@@ -64,4 +65,51 @@ pub fn solve_fluid(model: &Model) -> Result<FluidSolution> {
                 .into(),
         )
     })
+}
+
+/// The belief policy with its defaults filled in (see [`BeliefPolicy`]).
+fn belief(config: &Config, model: &Model) -> BeliefPolicy {
+    let policy = &config.policy;
+    let m = model.reward_count();
+    let index = |v: f64| model.reward_index(v).expect("validated: reward is in R");
+    let probe = policy.probe.map_or(m - 1, index);
+    let retain = policy.retain.map_or(probe, index);
+    let cheap_type = match &policy.cheap_type {
+        Some(name) => model
+            .types
+            .iter()
+            .position(|t| &t.name == name)
+            .expect("validated"),
+        None => (0..model.type_count())
+            .min_by(|&a, &b| {
+                let p = |k: usize| model.types[k].departure.at_reward_index(retain);
+                p(a).total_cmp(&p(b))
+            })
+            .expect("at least one type"),
+    };
+    let target = policy.target.unwrap_or_else(|| match model.revenue {
+        RevenueFn::Newsvendor { capacity, .. } => capacity,
+        _ => {
+            let t = &model.types[cheap_type];
+            t.arrival_rate / t.departure.at_reward_index(retain)
+        }
+    });
+    let log_stay = model
+        .types
+        .iter()
+        .flat_map(|t| (0..m).map(|r| (1.0 - t.departure.at_reward_index(r)).ln()))
+        .collect();
+    BeliefPolicy::new(
+        BeliefParameters {
+            probe: probe as u8,
+            retain: retain as u8,
+            lowest: 0,
+            cheap_type,
+            threshold: policy.threshold.unwrap_or(0.5),
+            target: target * config.simulation.scale,
+            log_prior: model.types.iter().map(|t| t.arrival_rate.ln()).collect(),
+            log_stay,
+        },
+        m,
+    )
 }

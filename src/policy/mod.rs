@@ -8,11 +8,13 @@
 //! per chunk, never per agent. Per-agent policies see each agent's tenure,
 //! reward history and a private state vector, but not its type.
 
+mod belief;
 mod build;
 mod cyclic;
 mod distribution;
 mod static_policy;
 
+pub use belief::{BeliefParameters, BeliefPolicy};
 pub use build::{build_policy, solve_fluid};
 pub use cyclic::CyclicPolicy;
 pub use distribution::RewardDistribution;
