@@ -55,6 +55,7 @@ pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod experiments;
 pub mod fairness;
 pub mod fluid;
 pub mod model;

@@ -49,6 +49,18 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
+    /// Run one of the paper's experiments (configs/paper/) and print its table.
+    Experiment {
+        /// convergence, implicit-discrimination, explicit-discrimination,
+        /// dispersion, s-shape or small-markets.
+        name: String,
+        /// Reduced size (as in the tests).
+        #[arg(long)]
+        quick: bool,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -80,6 +92,12 @@ fn main() -> ExitCode {
             quiet,
         }),
         Command::Fluid { config, json, sets } => tokensim::commands::fluid(&config, &sets, json),
+        Command::Experiment {
+            name,
+            quick,
+            threads,
+        } => tokensim::runner::thread_pool(threads)
+            .and_then(|pool| pool.install(|| tokensim::commands::experiment(&name, quick))),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

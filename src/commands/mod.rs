@@ -1,10 +1,12 @@
 //! The command-line commands, as library functions: `src/main.rs` only
 //! parses arguments and calls these.
 
+mod experiment;
 mod fluid;
 mod run;
 mod validate;
 
+pub use experiment::experiment;
 pub use fluid::fluid;
 pub use run::{run, RunArgs};
 pub use validate::validate;

@@ -39,7 +39,9 @@ impl PolicyKind {
     }
 }
 
-/// `[policy]` section (flat: keys not used by the kind are rejected).
+/// `[policy]` section. Flat: the keys of every kind may sit side by side and
+/// those of other kinds are ignored, so that `--set policy.kind=...` or a
+/// sweep over `policy.kind` can switch kinds; misspelled keys are rejected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
@@ -88,35 +90,6 @@ impl PolicyConfig {
     pub(crate) fn validate(&self, rewards: &[f64], type_names: &[String], problems: &mut Problems) {
         use PolicyKind::*;
         let kind = self.kind;
-        let used = |key: &str| match key {
-            "distribution" => kind == Static,
-            "value" => kind == Fixed,
-            "low" | "high" | "mean" => kind == Lottery,
-            "cycle" => kind == Cyclic,
-            "probe" | "retain" | "threshold" | "target" | "cheap_type" => kind == Belief,
-            _ => false,
-        };
-        let present = [
-            ("distribution", self.distribution.is_some()),
-            ("value", self.value.is_some()),
-            ("low", self.low.is_some()),
-            ("high", self.high.is_some()),
-            ("mean", self.mean.is_some()),
-            ("cycle", self.cycle.is_some()),
-            ("probe", self.probe.is_some()),
-            ("retain", self.retain.is_some()),
-            ("threshold", self.threshold.is_some()),
-            ("target", self.target.is_some()),
-            ("cheap_type", self.cheap_type.is_some()),
-        ];
-        for (key, is_present) in present {
-            if is_present && !used(key) {
-                problems.push(
-                    format!("policy.{key}"),
-                    format!("no such key for policy kind \"{}\"", kind.name()),
-                );
-            }
-        }
         let needs = format!("by policy kind \"{}\"", kind.name());
         let m = rewards.len();
         let in_set = |key: &str, v: Option<f64>, problems: &mut Problems| {

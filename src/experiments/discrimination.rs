@@ -1,0 +1,271 @@
+//! Implicit (cyclic) and explicit (belief-based) discrimination versus the
+//! best fair policy.
+
+use super::{load, mean_profit, simulate, Size, Table};
+use crate::error::Result;
+use crate::fluid::{best_static_policy, FluidProblem};
+use crate::model::Model;
+use crate::policy::solve_fluid;
+use crate::stats::Estimate;
+
+/// A discriminating policy against the fair benchmark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscriminationStudy {
+    /// What was compared.
+    pub title: String,
+    /// Market size θ.
+    pub theta: f64,
+    /// OPT of Fluid-Opt: no static (fair) policy earns more in any market.
+    pub opt: f64,
+    /// The best static policy of this finite market, R^θ (exact).
+    pub best_static: f64,
+    /// Simulated profit of the discriminating policy.
+    pub discriminating: Estimate,
+    /// Simulated profit of the fluid policy.
+    pub fluid: Estimate,
+    /// The discriminating policy's profit in the fluid system, if known.
+    pub discriminating_fluid_value: Option<f64>,
+    /// Per type: fraction of agent-periods paid each reward.
+    pub reward_dist: Vec<Vec<f64>>,
+    /// Largest |q_k(r) − q_k'(r)|, its standard error across replications,
+    /// and the theory's value if known.
+    pub max_gap: Estimate,
+    /// The theory's max gap, if known.
+    pub theory_gap: Option<f64>,
+    /// Criterion 1 held in every replication.
+    pub criterion1: bool,
+    /// Fraction of periods in which agents were paid different rewards.
+    pub periods_with_different_rewards: f64,
+    /// Verdict of the built-in fairness check.
+    pub verdict: String,
+}
+
+/// The cyclic instance of Part D (configs/paper/implicit-discrimination.toml):
+/// a 2-cycle earns more than every static policy and fails group fairness.
+pub fn implicit_discrimination(size: Size) -> Result<DiscriminationStudy> {
+    let (periods, replications) = match size {
+        Size::Quick => (1_500, 3),
+        Size::Full => (6_000, 8),
+    };
+    let name = "implicit-discrimination.toml";
+    let sets = |kind: &str| {
+        vec![
+            format!("policy.kind={kind}"),
+            format!("simulation.periods={periods}"),
+            format!("simulation.replications={replications}"),
+        ]
+    };
+    let cyclic = load(name, &sets("cyclic"))?;
+    let model = Model::new(&cyclic);
+    let cycle_value = cyclic_fluid_value(&model, cyclic.policy.cycle.as_ref().expect("cyclic"));
+    let theory_gap = two_reward_cycle_gap(&model);
+    let runs = simulate(&cyclic)?;
+    let fluid = mean_profit(&simulate(&load(name, &sets("fluid"))?)?);
+    study(
+        "Implicit discrimination: 2-cycle (pay 0, r̄ alternately) vs fair policies",
+        &cyclic.simulation.scale,
+        &model,
+        &runs,
+        fluid,
+        Some(cycle_value),
+        theory_gap,
+    )
+}
+
+/// The belief instance (configs/paper/explicit-discrimination.toml): paying
+/// per agent after learning types beats the best static policy of the same
+/// market.
+pub fn explicit_discrimination(size: Size) -> Result<DiscriminationStudy> {
+    let (periods, replications) = match size {
+        Size::Quick => (20_000, 3),
+        Size::Full => (100_000, 8),
+    };
+    let name = "explicit-discrimination.toml";
+    let sets = |kind: &str| {
+        vec![
+            format!("policy.kind={kind}"),
+            format!("simulation.periods={periods}"),
+            format!("simulation.replications={replications}"),
+        ]
+    };
+    let belief = load(name, &sets("belief"))?;
+    let model = Model::new(&belief);
+    let runs = simulate(&belief)?;
+    let fluid = mean_profit(&simulate(&load(name, &sets("fluid"))?)?);
+    study(
+        "Explicit discrimination: belief-based policy vs fair policies",
+        &belief.simulation.scale,
+        &model,
+        &runs,
+        fluid,
+        None,
+        None,
+    )
+}
+
+fn study(
+    title: &str,
+    theta: &f64,
+    model: &Model,
+    runs: &[crate::record::RunRecord],
+    fluid: Estimate,
+    discriminating_fluid_value: Option<f64>,
+    theory_gap: Option<f64>,
+) -> Result<DiscriminationStudy> {
+    let problem = FluidProblem::new(model);
+    let opt = solve_fluid(model)?.opt;
+    let best_static = best_static_policy(&problem, *theta).map_or(f64::NAN, |b| b.1);
+    let k = model.type_count();
+    let m = model.reward_count();
+    let mut reward_dist = vec![vec![0.0; m]; k];
+    for r in runs {
+        for (acc, q) in reward_dist.iter_mut().zip(&r.fairness.reward_dist) {
+            acc.iter_mut()
+                .zip(q)
+                .for_each(|(a, b)| *a += b / runs.len() as f64);
+        }
+    }
+    let gaps = runs.iter().map(|r| Estimate {
+        mean: r.fairness.max_abs_gap,
+        std_error: f64::NAN,
+        batches: 1,
+    });
+    let max_gap = super::pooled(gaps);
+    let mut mixed_periods = 0usize;
+    let mut periods = 0usize;
+    for r in runs {
+        let s = &r.series;
+        for t in 0..s.periods {
+            let period = &s.reward_counts[t * k * m..(t + 1) * k * m];
+            let paid = (0..m).filter(|&j| period.chunks(m).any(|row| row[j] > 0)).count();
+            periods += 1;
+            if paid > 1 {
+                mixed_periods += 1;
+            }
+        }
+    }
+    Ok(DiscriminationStudy {
+        title: title.into(),
+        theta: *theta,
+        opt,
+        best_static,
+        discriminating: mean_profit(runs),
+        fluid,
+        discriminating_fluid_value,
+        reward_dist,
+        max_gap,
+        theory_gap,
+        criterion1: runs.iter().all(|r| r.fairness.criterion1),
+        periods_with_different_rewards: mixed_periods as f64 / periods as f64,
+        verdict: if runs.iter().all(|r| r.fairness.verdict() == "fair") {
+            "fair".into()
+        } else {
+            "unfair".into()
+        },
+    })
+}
+
+/// Long-run average of F over the periodic orbit of a cyclic policy in the
+/// fluid system (memoryless departures): the recursion n_k(t+1) = λ_k +
+/// n_k(t)(1 − p_k(φ_t)) is iterated to its periodic fixed point.
+pub fn cyclic_fluid_value(model: &Model, cycle: &[Vec<f64>]) -> f64 {
+    let mut n: Vec<f64> = model.types.iter().map(|t| t.arrival_rate).collect();
+    let tau = cycle.len();
+    let mut value = 0.0;
+    for round in 0..100_000 {
+        let mut total = 0.0;
+        for phi in cycle {
+            let n_total: f64 = n.iter().sum();
+            total += model.revenue.value(n_total)
+                - model.cost_per_token * n_total * model.mean_reward(phi);
+            for (kk, t) in model.types.iter().enumerate() {
+                n[kk] = t.arrival_rate + n[kk] * (1.0 - t.departure.under_distribution(phi));
+            }
+        }
+        let average = total / tau as f64;
+        if round > 10 && (average - value).abs() < 1e-13 {
+            return average;
+        }
+        value = average;
+    }
+    value
+}
+
+/// Part D's closed form: under the alternating cycle on R = {0, r̄} type k is
+/// paid r̄ in a fraction (2 − p_k(0))/(4 − p_k(0) − p_k(r̄)) of its
+/// agent-periods; returns the largest difference between two types.
+fn two_reward_cycle_gap(model: &Model) -> Option<f64> {
+    if model.reward_count() != 2 {
+        return None;
+    }
+    let q: Vec<f64> = model
+        .types
+        .iter()
+        .map(|t| {
+            let (p0, p1) = (
+                t.departure.at_reward_index(0),
+                t.departure.at_reward_index(1),
+            );
+            (2.0 - p0) / (4.0 - p0 - p1)
+        })
+        .collect();
+    let hi = q.iter().copied().fold(f64::MIN, f64::max);
+    let lo = q.iter().copied().fold(f64::MAX, f64::min);
+    Some(hi - lo)
+}
+
+impl DiscriminationStudy {
+    /// The study as a table.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(
+            format!("{} (θ = {})", self.title, self.theta),
+            &["quantity", "value", "theory / bound"],
+        );
+        let est = |e: &Estimate| format!("{:.5} ± {:.5}", e.mean, e.std_error);
+        t.row(vec![
+            "discriminating policy profit".into(),
+            est(&self.discriminating),
+            self.discriminating_fluid_value
+                .map_or("-".into(), |v| format!("{v:.5} (fluid system)")),
+        ]);
+        t.row(vec![
+            "fluid policy profit".into(),
+            est(&self.fluid),
+            format!("{:.5} (best static here, exact)", self.best_static),
+        ]);
+        t.row(vec![
+            "OPT (no fair policy earns more)".into(),
+            format!("{:.5}", self.opt),
+            "-".into(),
+        ]);
+        t.row(vec![
+            "max reward gap between types".into(),
+            format!("{:.5}", self.max_gap.mean),
+            self.theory_gap.map_or("-".into(), |g| format!("{g:.5}")),
+        ]);
+        for (k, q) in self.reward_dist.iter().enumerate() {
+            let cells: Vec<String> = q.iter().map(|v| format!("{v:.4}")).collect();
+            t.row(vec![
+                format!("type {} reward distribution", k + 1),
+                cells.join(", "),
+                "-".into(),
+            ]);
+        }
+        t.row(vec![
+            "criterion 1 (one distribution per period)".into(),
+            self.criterion1.to_string(),
+            "-".into(),
+        ]);
+        t.row(vec![
+            "periods paying different rewards".into(),
+            format!("{:.4}", self.periods_with_different_rewards),
+            "-".into(),
+        ]);
+        t.row(vec![
+            "fairness verdict".into(),
+            self.verdict.clone(),
+            "-".into(),
+        ]);
+        t
+    }
+}

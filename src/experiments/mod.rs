@@ -1,0 +1,121 @@
+//! The paper's experiments ("Fair Incentives for Repeated Engagement") as
+//! library functions: each runs its configuration from `configs/paper/`,
+//! returns its numbers with the theory's values beside them, and renders a
+//! table. `tokensim experiment NAME` and `scripts/paper/NAME` print them;
+//! the integration tests run the same functions at reduced size.
+
+mod convergence;
+mod discrimination;
+mod fluid_structure;
+mod small_markets;
+mod table;
+
+pub use convergence::{convergence, ConvergenceRow, ConvergenceStudy};
+pub use discrimination::{explicit_discrimination, implicit_discrimination, DiscriminationStudy};
+pub use fluid_structure::{
+    coefficient_of_variation, dispersion, dispersion_table, s_shape, s_shape_table, DispersionRow,
+    SShapeRow,
+};
+pub use small_markets::{small_markets, small_markets_table, SmallMarketRow};
+pub use table::Table;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::record::RunRecord;
+use crate::runner::{run_experiment, Progress};
+use crate::stats::Estimate;
+
+/// Names accepted by `tokensim experiment`.
+pub const EXPERIMENTS: [&str; 6] = [
+    "convergence",
+    "implicit-discrimination",
+    "explicit-discrimination",
+    "dispersion",
+    "s-shape",
+    "small-markets",
+];
+
+/// How big a run: the full study (scripts) or a quick one (tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Size {
+    /// Reduced grids, periods and replications.
+    Quick,
+    /// The study as documented.
+    Full,
+}
+
+/// `configs/paper/<name>` under the crate root (or the current folder).
+pub fn paper_config(name: &str) -> PathBuf {
+    let local = Path::new("configs/paper").join(name);
+    if local.exists() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("configs/paper")
+        .join(name)
+}
+
+/// Loads a paper configuration with overrides.
+pub fn load(name: &str, sets: &[String]) -> Result<Config> {
+    Config::load(&paper_config(name), sets)
+}
+
+/// Runs `config` (all its replications, in parallel) and returns the records.
+pub fn simulate(config: &Config) -> Result<Vec<RunRecord>> {
+    run_experiment(config, &Progress::hidden())
+}
+
+/// Mean normalized profit after warm-up over replications, with the standard
+/// error across replications (or the batch-means error of a single run).
+pub fn mean_profit(records: &[RunRecord]) -> Estimate {
+    pooled(records.iter().map(|r| r.summary.mean_profit_per_scale))
+}
+
+/// Pools per-replication estimates: the mean of means, with the standard
+/// error from each replication's batch-means error (sqrt(Σ se_r²)/R: with 20
+/// batches per replication it is far more stable than the spread of a few
+/// replication means), or from the spread across replications when the
+/// runs carry no error of their own.
+pub fn pooled(estimates: impl Iterator<Item = Estimate>) -> Estimate {
+    let all: Vec<Estimate> = estimates.collect();
+    let n = all.len();
+    let mean = all.iter().map(|e| e.mean).sum::<f64>() / n as f64;
+    if n == 1 {
+        return all[0];
+    }
+    let std_error = if all.iter().all(|e| e.std_error.is_finite()) {
+        all.iter().map(|e| e.std_error.powi(2)).sum::<f64>().sqrt() / n as f64
+    } else {
+        let var = all.iter().map(|e| (e.mean - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        (var / n as f64).sqrt()
+    };
+    Estimate {
+        mean,
+        std_error,
+        batches: all.iter().map(|e| e.batches).sum(),
+    }
+}
+
+/// Weighted least-squares slope of log y on log x, with its standard error,
+/// where y has standard errors `se` (so log y has se/y).
+pub fn log_log_slope(x: &[f64], y: &[f64], se: &[f64]) -> (f64, f64) {
+    let w: Vec<f64> = y
+        .iter()
+        .zip(se)
+        .map(|(y, s)| (y / s.max(1e-300)).powi(2))
+        .collect();
+    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+    let ly: Vec<f64> = y.iter().map(|v| v.ln()).collect();
+    let sw: f64 = w.iter().sum();
+    let mx = w.iter().zip(&lx).map(|(w, x)| w * x).sum::<f64>() / sw;
+    let my = w.iter().zip(&ly).map(|(w, y)| w * y).sum::<f64>() / sw;
+    let sxx: f64 = w.iter().zip(&lx).map(|(w, x)| w * (x - mx).powi(2)).sum();
+    let sxy: f64 = w
+        .iter()
+        .zip(lx.iter().zip(&ly))
+        .map(|(w, (x, y))| w * (x - mx) * (y - my))
+        .sum();
+    (sxy / sxx, (1.0 / sxx).sqrt())
+}
