@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::Problems;
 
-/// Largest reward set the engine stores (reward indices are bytes).
+/// Largest reward set the engine stores (reward indices are stored in a byte).
 pub const MAX_REWARDS: usize = 255;
 
 /// `[rewards]` section.

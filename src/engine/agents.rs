@@ -19,7 +19,7 @@ pub struct AgentChunk {
     pub(crate) len: usize,
     /// Type index k of each agent.
     pub(crate) type_id: Vec<u8>,
-    /// Reward indices paid, byte j = j periods ago (see `model::departure`).
+    /// Reward indices paid, newest first, packed by `model::HistoryLayout`.
     pub(crate) history: Vec<u64>,
     /// Periods paid so far.
     pub(crate) tenure: Vec<u32>,

@@ -10,7 +10,7 @@ use rand::Rng;
 use super::agents::AgentChunk;
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
-use crate::model::DepartureFn;
+use crate::model::{DepartureFn, HistoryLayout};
 use crate::policy::{AgentRewardView, RewardPlan, RewardPolicy};
 use crate::record::LeaverHistograms;
 
@@ -19,6 +19,7 @@ pub(crate) struct StepInputs<'a> {
     pub period: i64,
     pub rewards: &'a [f64],
     pub departures: &'a [DepartureFn],
+    pub layout: HistoryLayout,
     pub plan: RewardPlan<'a>,
     pub policy: &'a dyn RewardPolicy,
     /// Lifetime reward given to newcomers: 0, or NaN before period 0.
@@ -43,6 +44,7 @@ pub(crate) fn step_chunk(
             period: inputs.period,
             tenure: &chunk.tenure[..len],
             history: &chunk.history[..len],
+            layout: inputs.layout,
             state: &mut chunk.policy_state[..len * w],
         };
         inputs
@@ -61,7 +63,7 @@ pub(crate) fn step_chunk(
             Some(phi) => phi.sample(rng),
             None => chunk.rewards[i],
         };
-        let history = (chunk.history[i] << 8) | reward as u64;
+        let history = inputs.layout.push(chunk.history[i], reward);
         let tenure = chunk.tenure[i] + 1;
         let lifetime = chunk.lifetime_reward[i] + inputs.rewards[reward as usize];
         tally.active[k] += 1;

@@ -231,6 +231,7 @@ impl Simulation {
             period,
             rewards: &self.model.rewards,
             departures: &self.departures,
+            layout: self.model.history_layout(),
             plan,
             policy: self.policy.as_ref(),
             newcomer_lifetime: if period >= 0 { 0.0 } else { f64::NAN },

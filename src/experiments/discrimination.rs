@@ -137,7 +137,9 @@ fn study(
         let s = &r.series;
         for t in 0..s.periods {
             let period = &s.reward_counts[t * k * m..(t + 1) * k * m];
-            let paid = (0..m).filter(|&j| period.chunks(m).any(|row| row[j] > 0)).count();
+            let paid = (0..m)
+                .filter(|&j| period.chunks(m).any(|row| row[j] > 0))
+                .count();
             periods += 1;
             if paid > 1 {
                 mixed_periods += 1;

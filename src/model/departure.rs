@@ -1,11 +1,19 @@
 //! Departure functions p_k (model.md A.3), compiled for the step loop.
 //!
 //! An agent's recent rewards are kept as reward *indices* packed in one
-//! `u64`: byte j is the index in R of the reward paid j periods ago (byte 0
-//! is this period's). This holds up to [`MAX_MEMORY`] periods, enough for
-//! `memory.weights` and for `joint_table`, in 8 bytes per agent.
+//! `u64` ([`HistoryLayout`]), enough for `memory.weights` (up to
+//! [`MAX_MEMORY`] periods) and for `joint_table`, in 8 bytes per agent.
+//!
+//! The step loop never evaluates a curve: every probability an agent can
+//! face — one per (periods remembered so far, last m rewards) — is tabulated
+//! when the function is compiled (when that table has at most 2^20
+//! entries), so the hot path is one masked load.
 
+use super::HistoryLayout;
 use crate::config::{DepartureConfig, DepartureKind, ProbabilityTable, MAX_MEMORY};
+
+/// Largest departure lookup table built (entries).
+const MAX_LOOKUP: usize = 1 << 20;
 
 /// Departure probability as a function of a (perceived) reward value.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,9 +120,16 @@ pub struct DepartureFn {
     rewards: Vec<f64>,
     curve: Option<DepartureCurve>,
     recall: Recall,
-    /// p at each reward of R, for the memoryless fast path.
+    /// p at each reward of R.
     at_index: Vec<f64>,
     grace_periods: u32,
+    layout: HistoryLayout,
+    /// Periods the decision depends on (m).
+    memory: usize,
+    /// p for (min(tenure, m) − 1, last m rewards), when small enough.
+    lookup: Option<Vec<f64>>,
+    /// Bits of the history key: bits per reward × m.
+    key_width: usize,
 }
 
 impl DepartureFn {
@@ -168,13 +183,51 @@ impl DepartureFn {
             Some(c) => rewards.iter().map(|&r| c.at(r)).collect(),
             None => vec![f64::NAN; rewards.len()],
         };
-        DepartureFn {
+        DepartureFn::compile(rewards, curve, recall, at_index, config.grace_periods)
+    }
+
+    fn compile(
+        rewards: &[f64],
+        curve: Option<DepartureCurve>,
+        recall: Recall,
+        at_index: Vec<f64>,
+        grace_periods: u32,
+    ) -> Self {
+        let memory = match &recall {
+            Recall::Current => 1,
+            Recall::Joint(_) => 2,
+            Recall::Weighted(w) => w.len().clamp(1, MAX_MEMORY),
+        };
+        let layout = HistoryLayout::for_rewards(rewards.len());
+        let key_width = layout.bits() as usize * memory;
+        let mut f = DepartureFn {
             rewards: rewards.to_vec(),
             curve,
             recall,
             at_index,
-            grace_periods: config.grace_periods,
+            grace_periods,
+            layout,
+            memory,
+            lookup: None,
+            key_width,
+        };
+        if key_width < 32 && memory << key_width <= MAX_LOOKUP {
+            let keys = 1usize << key_width;
+            let m = rewards.len();
+            let table = (0..memory * keys)
+                .map(|i| {
+                    let (level, key) = (i / keys + 1, i % keys);
+                    let valid = (0..memory).all(|j| layout.get(key as u64, j) < m);
+                    if valid {
+                        f.evaluate(key as u64, level as u32)
+                    } else {
+                        f64::NAN // a history no agent can have
+                    }
+                })
+                .collect();
+            f.lookup = Some(table);
         }
+        f
     }
 
     /// A memoryless function given directly by its probabilities on R.
@@ -183,31 +236,38 @@ impl DepartureFn {
             rewards: rewards.to_vec(),
             p: p.to_vec(),
         };
-        DepartureFn {
-            rewards: rewards.to_vec(),
-            at_index: rewards.iter().map(|&r| curve.at(r)).collect(),
-            curve: Some(curve),
-            recall: Recall::Current,
-            grace_periods: 0,
-        }
+        let at_index = rewards.iter().map(|&r| curve.at(r)).collect();
+        DepartureFn::compile(rewards, Some(curve), Recall::Current, at_index, 0)
     }
 
     /// Probability of leaving after this period, for an agent whose reward
-    /// indices are packed in `history` (byte j: j periods ago) and who has
+    /// indices are packed in `history` (newest: this period's) and who has
     /// now been paid `tenure` ≥ 1 times. The step loop's hot path.
     #[inline]
     pub fn probability(&self, history: u64, tenure: u32) -> f64 {
         if tenure <= self.grace_periods {
             return 0.0;
         }
-        let now = (history & 0xff) as usize;
+        match &self.lookup {
+            Some(table) => {
+                let level = (tenure as usize).min(self.memory) - 1;
+                table[(level << self.key_width) | self.layout.key(history, self.memory)]
+            }
+            None => self.evaluate(history, tenure),
+        }
+    }
+
+    /// The departure probability computed from its definition (no table,
+    /// no grace period).
+    fn evaluate(&self, history: u64, tenure: u32) -> f64 {
+        let now = self.layout.get(history, 0);
         match &self.recall {
             Recall::Current => self.at_index[now],
             Recall::Joint(table) => {
                 if tenure < 2 {
                     0.0
                 } else {
-                    let previous = ((history >> 8) & 0xff) as usize;
+                    let previous = self.layout.get(history, 1);
                     table[now * self.rewards.len() + previous]
                 }
             }
@@ -215,8 +275,7 @@ impl DepartureFn {
                 let stayed = (tenure as usize).min(weights.len());
                 let (mut sum, mut total) = (0.0, 0.0);
                 for (j, &w) in weights[..stayed].iter().enumerate() {
-                    let index = ((history >> (8 * j)) & 0xff) as usize;
-                    sum += w * self.rewards[index];
+                    sum += w * self.rewards[self.layout.get(history, j)];
                     total += w;
                 }
                 // Zero weight on every period stayed so far (w_0 = 0 in the
@@ -232,6 +291,11 @@ impl DepartureFn {
                     .at(perceived)
             }
         }
+    }
+
+    /// The packing of reward histories this function reads.
+    pub fn layout(&self) -> HistoryLayout {
+        self.layout
     }
 
     /// p(r) at reward index i as a memoryless agent would see it; for
@@ -265,11 +329,7 @@ impl DepartureFn {
 
     /// How many past periods (including this one) the decision can depend on.
     pub fn memory_len(&self) -> usize {
-        match &self.recall {
-            Recall::Current => 1,
-            Recall::Joint(_) => 2,
-            Recall::Weighted(w) => w.len().clamp(1, MAX_MEMORY),
-        }
+        self.memory
     }
 
     /// Periods at the start of a stay in which the agent never leaves.
@@ -318,9 +378,11 @@ mod tests {
             toml::from_str("kind = 'table'\np = [1.0, 0.0]\nmemory = { weights = [0.5, 0.5] }")
                 .unwrap();
         let f = DepartureFn::new(&config, &[0.0, 1.0]);
+        let l = f.layout();
         // First period, paid R[1] = 1: perceived 1 → p = 0.
-        assert_eq!(f.probability(0x01, 1), 0.0);
+        assert_eq!(f.probability(l.pack(&[1]), 1), 0.0);
         // Paid 1 now and 0 before: perceived 0.5 → p = 0.5.
-        assert_eq!(f.probability(0x0001, 2), 0.5);
+        assert_eq!(f.probability(l.pack(&[1, 0]), 2), 0.5);
+        assert_eq!(f.evaluate(l.pack(&[1, 0]), 2), 0.5);
     }
 }

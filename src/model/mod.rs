@@ -4,10 +4,12 @@
 //! and the policies read it, nothing mutates it.
 
 mod departure;
+mod history;
 mod revenue;
 mod stationary;
 
 pub use departure::{DepartureCurve, DepartureFn, Recall};
+pub use history::HistoryLayout;
 pub use revenue::RevenueFn;
 pub use stationary::{
     stationary_cohort, StationaryCohort, StationaryError, MAX_AGE, MAX_HISTORY_STATES,
@@ -57,6 +59,11 @@ impl Model {
             revenue: RevenueFn::new(&config.revenue),
             rewards,
         }
+    }
+
+    /// How reward histories are packed for this reward set.
+    pub fn history_layout(&self) -> HistoryLayout {
+        HistoryLayout::for_rewards(self.rewards.len())
     }
 
     /// Number of types K.

@@ -75,12 +75,13 @@ pub fn stationary_cohort(
                 continue;
             }
             present += here;
-            let stay = here * (1.0 - departure.probability(pack(h, digits, m), age));
+            let history = pack(departure, h, digits, m);
+            let stay = here * (1.0 - departure.probability(history, age));
             if stay <= 0.0 {
                 continue;
             }
             surviving += stay;
-            survivors.push((age, pack(h, digits, m), stay));
+            survivors.push((age, history, stay));
             // Next period: a new reward j becomes digit 0; the oldest digit
             // drops out once the memory is full.
             let shifted = (h % keep) * m;
@@ -102,11 +103,12 @@ pub fn stationary_cohort(
     Err(StationaryError::NeverLeaves)
 }
 
-/// Packs base-M digits (digit 0 = most recent) into the engine's byte history.
-fn pack(mut h: usize, digits: usize, m: usize) -> u64 {
+/// Packs base-M digits (digit 0 = most recent) into the engine's history.
+fn pack(departure: &DepartureFn, mut h: usize, digits: usize, m: usize) -> u64 {
+    let layout = departure.layout();
     let mut packed = 0u64;
     for j in 0..digits {
-        packed |= ((h % m) as u64) << (8 * j);
+        packed |= ((h % m) as u64) << (layout.bits() as usize * j);
         h /= m;
     }
     packed

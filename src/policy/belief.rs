@@ -140,7 +140,7 @@ impl RewardPolicy for BeliefPolicy {
                 continue;
             }
             // It stayed after last period's reward: Bayes update.
-            let paid = (agents.history[i] & 0xff) as usize;
+            let paid = agents.layout.get(agents.history[i], 0);
             let likelihood = &mut agents.state[i * k..(i + 1) * k];
             for (t, l) in likelihood.iter_mut().enumerate() {
                 *l += p.log_stay[t * self.rewards + paid] as f32;

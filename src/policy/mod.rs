@@ -21,6 +21,7 @@ pub use distribution::RewardDistribution;
 pub use static_policy::StaticPolicy;
 
 use crate::engine::StreamRng;
+use crate::model::HistoryLayout;
 
 /// What the policy announces for the current period.
 #[derive(Debug, Clone, Copy)]
@@ -48,9 +49,11 @@ pub struct AgentRewardView<'a> {
     pub period: i64,
     /// Periods each agent has been paid before this one (0 for newcomers).
     pub tenure: &'a [u32],
-    /// Reward indices of past periods, byte j = j+1 periods ago (before this
-    /// period's reward is added).
+    /// Reward indices of past periods, newest first (last period's reward is
+    /// entry 0 of `layout`; this period's is not added yet).
     pub history: &'a [u64],
+    /// How `history` is packed.
+    pub layout: HistoryLayout,
     /// Policy-private state, [`RewardPolicy::agent_state_width`] floats per
     /// agent, zero for newcomers, moved with the agent.
     pub state: &'a mut [f32],
