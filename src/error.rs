@@ -67,6 +67,9 @@ pub enum Error {
     /// Some other input is unusable (a flag, an input file that is not ours).
     #[error("{0}")]
     Input(String),
+    /// The work was done but some of it failed (e.g. runs of a sweep).
+    #[error("{0}")]
+    Failed(String),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -95,7 +98,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) | Error::Input(_) => 2,
-            Error::Io { .. } | Error::Hdf5 { .. } => 1,
+            Error::Failed(_) | Error::Io { .. } | Error::Hdf5 { .. } => 1,
         }
     }
 

@@ -64,5 +64,6 @@ pub mod policy;
 pub mod record;
 pub mod runner;
 pub mod stats;
+pub mod sweep;
 
 pub use error::{Error, Result};

@@ -61,6 +61,37 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Run a grid of configurations x replications into one HDF5 file.
+    Sweep {
+        /// The sweep file (base, [grid], [zip], replications, seed).
+        sweep: PathBuf,
+        /// Output file [default: output/<sweep-stem>.h5].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only slice I of N (default from SLURM_ARRAY_TASK_ID/COUNT).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Skip runs already complete in an earlier output of this sweep.
+        #[arg(long)]
+        resume: bool,
+        /// What a failed run does: continue (record it, run the rest) or stop.
+        #[arg(long, value_name = "continue|stop")]
+        on_error: Option<String>,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress display.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Merge the shard files of one sweep into one file.
+    Merge {
+        /// The merged output file.
+        out: PathBuf,
+        /// The shard files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -98,6 +129,24 @@ fn main() -> ExitCode {
             threads,
         } => tokensim::runner::thread_pool(threads)
             .and_then(|pool| pool.install(|| tokensim::commands::experiment(&name, quick))),
+        Command::Sweep {
+            sweep,
+            out,
+            shard,
+            resume,
+            on_error,
+            threads,
+            quiet,
+        } => tokensim::commands::sweep(&tokensim::commands::SweepArgs {
+            sweep,
+            out,
+            shard,
+            resume,
+            on_error,
+            threads,
+            quiet,
+        }),
+        Command::Merge { out, inputs } => tokensim::commands::merge(&out, &inputs),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

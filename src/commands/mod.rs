@@ -4,9 +4,11 @@
 mod experiment;
 mod fluid;
 mod run;
+mod sweep;
 mod validate;
 
 pub use experiment::experiment;
 pub use fluid::fluid;
 pub use run::{run, RunArgs};
+pub use sweep::{merge, sweep, SweepArgs};
 pub use validate::validate;

@@ -33,7 +33,7 @@ pub use simulation::{InitialState, SimulationConfig};
 pub use validate::Problems;
 
 use crate::error::{ConfigIssue, Error, Origin, Result};
-use source_map::{line_col, SourceMap};
+pub use source_map::{line_col, SourceMap};
 
 /// A complete, validated experiment description.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

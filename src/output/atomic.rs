@@ -40,6 +40,26 @@ impl PendingFile {
         })
     }
 
+    /// Prepares to write `target` through a fixed hidden name
+    /// `.<name>.<suffix>` in the same folder, which survives an interrupted
+    /// run (so that it can be resumed) until [`PendingFile::keep`] or commit.
+    pub fn stable(target: &Path, suffix: &str) -> Result<Self> {
+        let mut pending = PendingFile::new(target)?;
+        let name = target
+            .file_name()
+            .expect("checked by new")
+            .to_string_lossy()
+            .into_owned();
+        pending.temp = pending.temp.with_file_name(format!(".{name}.{suffix}"));
+        Ok(pending)
+    }
+
+    /// Leaves the temporary file in place (nothing is renamed or removed).
+    pub fn keep(mut self) -> PathBuf {
+        self.committed = true;
+        self.temp.clone()
+    }
+
     /// The temporary path to write to.
     pub fn path(&self) -> &Path {
         &self.temp

@@ -3,10 +3,12 @@
 mod atomic;
 mod h5;
 mod run_group;
+mod sweep_file;
 mod timestamp;
 
 pub use atomic::PendingFile;
 pub use run_group::{write_run, QUANTILES};
+pub use sweep_file::{merge, read_identity, write_summary, RunLabel, SweepIdentity, SweepWriter};
 pub use timestamp::utc_now;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,113 @@
+//! `tokensim sweep SWEEP` and `tokensim merge OUT IN...`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::output::merge as merge_files;
+use crate::runner::thread_pool;
+use crate::sweep::{run_sweep, OnError, Shard, SweepOptions, SweepPlan};
+
+/// Options of `tokensim sweep`.
+#[derive(Debug, Clone)]
+pub struct SweepArgs {
+    /// The sweep file.
+    pub sweep: PathBuf,
+    /// Output file (default `output/<sweep-stem>.h5`, or
+    /// `output/<sweep-stem>.shard-I-of-N.h5` for a shard).
+    pub out: Option<PathBuf>,
+    /// `I/N`, or from the Slurm job-array variables when absent.
+    pub shard: Option<String>,
+    /// Skip runs already complete in an earlier output of this sweep.
+    pub resume: bool,
+    /// `continue` (default) or `stop`.
+    pub on_error: Option<String>,
+    /// Worker threads (default: all cores).
+    pub threads: Option<usize>,
+    /// No progress display.
+    pub quiet: bool,
+}
+
+/// Runs a sweep and returns a short report. Failed runs give exit status 1
+/// after the file is written (continue) or kept partial (stop).
+pub fn sweep(args: &SweepArgs) -> Result<String> {
+    let shard = match &args.shard {
+        Some(s) => Some(Shard::parse(s)?),
+        None => Shard::from_slurm()?,
+    };
+    let on_error = match args.on_error.as_deref() {
+        None | Some("continue") => OnError::Continue,
+        Some("stop") => OnError::Stop,
+        Some(other) => {
+            return Err(Error::Input(format!(
+                "--on-error {other:?}: expected continue or stop"
+            )))
+        }
+    };
+    let plan = SweepPlan::load(&args.sweep)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_output(&args.sweep, shard));
+    let pool = thread_pool(args.threads)?;
+    let options = SweepOptions {
+        out,
+        shard,
+        resume: args.resume,
+        on_error,
+        quiet: args.quiet,
+    };
+    let outcome = run_sweep(&plan, &options, &pool)?;
+    let mut s = String::new();
+    let total = shard.map_or(plan.run_count(), |sh| {
+        (0..plan.run_count()).filter(|&i| sh.contains(i)).count()
+    });
+    let _ = write!(
+        s,
+        "tokensim sweep: {} points x {} replications = {} runs{}; ran {}, skipped {} already complete, {} failed",
+        plan.points.len(),
+        plan.replications,
+        plan.run_count(),
+        shard.map_or(String::new(), |sh| format!(" (shard {sh}: {total} runs)")),
+        outcome.ran,
+        outcome.skipped,
+        outcome.failed.len()
+    );
+    for (run, error) in outcome.failed.iter().take(5) {
+        let _ = write!(s, "\n  run {run} failed: {error}");
+    }
+    if outcome.stopped {
+        return Err(Error::Failed(format!(
+            "{s}\n  stopped at the first failure; completed runs are in {} (rerun with --resume)",
+            outcome.path.display()
+        )));
+    }
+    let _ = write!(s, "\n  wrote {}", outcome.path.display());
+    if outcome.failed.is_empty() {
+        Ok(s)
+    } else {
+        Err(Error::Failed(s))
+    }
+}
+
+/// `output/<stem>.h5`, or `output/<stem>.shard-I-of-N.h5`.
+pub fn default_output(sweep: &Path, shard: Option<Shard>) -> PathBuf {
+    let stem = sweep
+        .file_stem()
+        .map_or("sweep".into(), |s| s.to_string_lossy());
+    let name = match shard {
+        Some(s) => format!("{stem}.shard-{}-of-{}.h5", s.index, s.count),
+        None => format!("{stem}.h5"),
+    };
+    PathBuf::from("output").join(name)
+}
+
+/// Merges shard files into `out`.
+pub fn merge(out: &Path, inputs: &[PathBuf]) -> Result<String> {
+    let path = merge_files(out, inputs)?;
+    Ok(format!(
+        "tokensim merge: {} shard file(s) -> {}",
+        inputs.len(),
+        path.display()
+    ))
+}

@@ -1,0 +1,489 @@
+//! Sweep output: one group per run under `/runs`, written as each run
+//! finishes, and a `/summary` table rebuilt from the runs' own attributes
+//! (so a merged file's summary equals the unsharded one's).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use hdf5::types::VarLenUnicode;
+use hdf5::{File, Group};
+
+use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
+use super::{utc_now, write_run, PendingFile};
+use crate::error::{Error, Result};
+use crate::record::RunRecord;
+
+fn h5(context: &str) -> impl FnOnce(hdf5::Error) -> Error + '_ {
+    move |source| Error::Hdf5 {
+        context: context.to_string(),
+        source,
+    }
+}
+
+/// What identifies a sweep file and its place in the sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepIdentity {
+    /// The sweep's fingerprint.
+    pub fingerprint: String,
+    /// The sweep file's text.
+    pub sweep_toml: String,
+    /// Runs in the whole sweep.
+    pub total_runs: usize,
+    /// "I/N" for a shard, empty for a whole sweep.
+    pub shard: String,
+}
+
+/// Identity and grid values of one run, stored as attributes of its group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunLabel {
+    /// Run index.
+    pub run: usize,
+    /// Point index.
+    pub point: usize,
+    /// Replication within the point.
+    pub replication: u32,
+    /// The run's seed.
+    pub seed: u64,
+    /// Varied keys.
+    pub keys: Vec<String>,
+    /// Their values in TOML syntax.
+    pub values: Vec<String>,
+}
+
+/// An open sweep output file.
+pub struct SweepWriter {
+    file: File,
+    runs: Group,
+    pending: PendingFile,
+}
+
+impl SweepWriter {
+    /// Creates the output (under a hidden `.partial` name), or with `resume`
+    /// reopens an earlier partial or finished file of the same sweep; returns
+    /// the writer and the runs already complete in it.
+    pub fn open(
+        target: &Path,
+        identity: SweepIdentity,
+        resume: bool,
+    ) -> Result<(SweepWriter, BTreeSet<usize>)> {
+        let pending = PendingFile::stable(target, "partial")?;
+        let partial = pending.path().to_path_buf();
+        if resume && !partial.exists() && target.exists() {
+            std::fs::copy(target, &partial).map_err(|source| Error::Io {
+                path: partial.clone(),
+                source,
+            })?;
+        }
+        let mut done = BTreeSet::new();
+        let file = if resume && partial.exists() {
+            let file = File::open_rw(&partial).map_err(h5("reopening the partial sweep output"))?;
+            let found = read_identity(&file)?;
+            if found.fingerprint != identity.fingerprint || found.shard != identity.shard {
+                return Err(Error::Input(format!(
+                    "--resume: {} belongs to another sweep or shard; remove it or drop --resume",
+                    partial.display()
+                )));
+            }
+            let runs = file.group("runs").map_err(h5("opening /runs"))?;
+            for name in runs.member_names().map_err(h5("listing runs"))? {
+                let g = runs.group(&name).map_err(h5("opening a run"))?;
+                match (name.parse::<usize>(), g.attr("status").is_ok()) {
+                    (Ok(id), true) => {
+                        done.insert(id);
+                    }
+                    // A run interrupted while being written: drop it.
+                    _ => runs
+                        .unlink(&name)
+                        .map_err(h5("removing an incomplete run"))?,
+                }
+            }
+            if let Ok(_summary) = file.group("summary") {
+                file.unlink("summary")
+                    .map_err(h5("removing the old summary"))?;
+            }
+            file
+        } else {
+            let file = File::create(&partial).map_err(h5("creating the sweep output"))?;
+            attr_str(&file, "tokensim_version", env!("CARGO_PKG_VERSION"))?;
+            attr_str(
+                &file,
+                "kind",
+                if identity.shard.is_empty() {
+                    "sweep"
+                } else {
+                    "sweep-shard"
+                },
+            )?;
+            attr_str(&file, "sweep_fingerprint", &identity.fingerprint)?;
+            attr_str(&file, "sweep_toml", &identity.sweep_toml)?;
+            attr_scalar(&file, "total_runs", identity.total_runs as u64)?;
+            attr_str(&file, "shard", &identity.shard)?;
+            group(&file, "runs")?;
+            file
+        };
+        let runs = file.group("runs").map_err(h5("opening /runs"))?;
+        Ok((
+            SweepWriter {
+                file,
+                runs,
+                pending,
+            },
+            done,
+        ))
+    }
+
+    /// Writes a finished run.
+    pub fn write_ok(&self, label: &RunLabel, record: &RunRecord) -> Result<()> {
+        write_run(&self.runs, &label.run.to_string(), record)?;
+        let g = self
+            .runs
+            .group(&label.run.to_string())
+            .map_err(h5("opening a run"))?;
+        write_label(&g, label)?;
+        attr_str(&g, "error", "")?;
+        attr_str(&g, "status", "ok")
+    }
+
+    /// Records a failed run with its error.
+    pub fn write_error(&self, label: &RunLabel, message: &str) -> Result<()> {
+        let g = group(&self.runs, &label.run.to_string())?;
+        write_label(&g, label)?;
+        attr_str(&g, "error", message)?;
+        attr_str(&g, "status", "error")
+    }
+
+    /// Writes `/summary`, closes the file and renames it to its final name.
+    pub fn finish(self) -> Result<PathBuf> {
+        write_summary(&self.file)?;
+        if self.file.attr("created_utc").is_ok() {
+            // Resumed from a finished file: stamp it anew.
+            self.file
+                .delete_attr("created_utc")
+                .map_err(h5("replacing created_utc"))?;
+        }
+        attr_str(&self.file, "created_utc", &utc_now())?;
+        self.file.close().map_err(h5("closing the sweep output"))?;
+        self.pending.commit()
+    }
+
+    /// Closes the file and leaves it under its partial name (for --resume).
+    pub fn abandon(self) -> PathBuf {
+        let _ = self.file.close();
+        self.pending.keep()
+    }
+}
+
+fn write_label(g: &Group, label: &RunLabel) -> Result<()> {
+    attr_scalar(g, "run", label.run as u64)?;
+    attr_scalar(g, "point", label.point as u64)?;
+    if g.attr("replication").is_err() {
+        attr_scalar(g, "replication", label.replication as u64)?;
+        attr_scalar(g, "seed", label.seed)?;
+    }
+    let keys: Vec<VarLenUnicode> = label.keys.iter().map(|s| super::h5::unicode(s)).collect();
+    let values: Vec<VarLenUnicode> = label.values.iter().map(|s| super::h5::unicode(s)).collect();
+    attr_array(g, "grid_keys", &keys)?;
+    attr_array(g, "grid_values", &values)
+}
+
+fn read_str(loc: &hdf5::Location, name: &str) -> Result<String> {
+    let v: VarLenUnicode = loc.attr(name).and_then(|a| a.read_scalar()).map_err(|_| {
+        Error::Input(format!(
+            "not a tokensim sweep file: attribute {name:?} missing"
+        ))
+    })?;
+    Ok(v.as_str().to_string())
+}
+
+fn read_strings(loc: &hdf5::Location, name: &str) -> Vec<String> {
+    loc.attr(name)
+        .and_then(|a| a.read_raw::<VarLenUnicode>())
+        .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn read_f64(loc: &hdf5::Location, name: &str) -> f64 {
+    loc.attr(name)
+        .and_then(|a| a.read_scalar::<f64>())
+        .unwrap_or(f64::NAN)
+}
+
+fn read_u64(loc: &hdf5::Location, name: &str) -> u64 {
+    loc.attr(name)
+        .and_then(|a| a.read_scalar::<u64>())
+        .unwrap_or(0)
+}
+
+/// The identity attributes of a sweep or shard file.
+pub fn read_identity(file: &File) -> Result<SweepIdentity> {
+    Ok(SweepIdentity {
+        fingerprint: read_str(file, "sweep_fingerprint")?,
+        sweep_toml: read_str(file, "sweep_toml")?,
+        total_runs: read_u64(file, "total_runs") as usize,
+        shard: read_str(file, "shard")?,
+    })
+}
+
+/// Rebuilds `/summary` from the run groups: one row per run, in run order,
+/// with its grid values, replication, seed and headline results.
+pub fn write_summary(file: &File) -> Result<()> {
+    let runs = file.group("runs").map_err(h5("opening /runs"))?;
+    let mut ids: Vec<usize> = runs
+        .member_names()
+        .map_err(h5("listing runs"))?
+        .iter()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    let groups: Vec<Group> = ids
+        .iter()
+        .map(|id| runs.group(&id.to_string()).map_err(h5("opening a run")))
+        .collect::<Result<_>>()?;
+    let keys = groups
+        .first()
+        .map(|g| read_strings(g, "grid_keys"))
+        .unwrap_or_default();
+    // Type names: the union over runs, in order of first appearance.
+    let mut type_names: Vec<String> = Vec::new();
+    let names_of = |g: &Group| -> Vec<String> {
+        g.dataset("meta/type_names")
+            .and_then(|d| d.read_raw::<VarLenUnicode>())
+            .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
+            .unwrap_or_default()
+    };
+    for g in &groups {
+        for n in names_of(g) {
+            if !type_names.contains(&n) {
+                type_names.push(n);
+            }
+        }
+    }
+    let summary = group(file, "summary")?;
+    let n = groups.len();
+    let u64_col = |name: &str, f: &dyn Fn(&Group) -> u64, desc: &str| -> Result<()> {
+        let v: Vec<u64> = groups.iter().map(f).collect();
+        dataset(&summary, name, &v, &[n], "1", desc).map(|_| ())
+    };
+    u64_col("run", &|g| read_u64(g, "run"), "run index in the sweep")?;
+    u64_col("point", &|g| read_u64(g, "point"), "grid point index")?;
+    u64_col(
+        "replication",
+        &|g| read_u64(g, "replication"),
+        "replication within the point",
+    )?;
+    u64_col(
+        "seed",
+        &|g| read_u64(g, "seed"),
+        "the run's seed, derived from the root seed and the run index",
+    )?;
+    for (i, key) in keys.iter().enumerate() {
+        let raw: Vec<String> = groups
+            .iter()
+            .map(|g| {
+                read_strings(g, "grid_values")
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let numbers: Option<Vec<f64>> = raw.iter().map(|s| s.parse::<f64>().ok()).collect();
+        let desc = format!("swept value of {key}");
+        match numbers {
+            Some(v) => {
+                dataset(&summary, key, &v, &[n], "as configured", &desc)?;
+            }
+            None => {
+                let text: Vec<String> = raw
+                    .iter()
+                    .map(|s| s.trim_matches('"').to_string())
+                    .collect();
+                string_dataset(&summary, key, &text, "as configured", &desc)?;
+            }
+        }
+    }
+    for name in &type_names {
+        let v: Vec<f64> = groups
+            .iter()
+            .map(|g| {
+                let names = names_of(g);
+                let means: Vec<f64> = g
+                    .group("summary")
+                    .and_then(|s| s.attr("mean_active_per_type"))
+                    .and_then(|a| a.read_raw())
+                    .unwrap_or_default();
+                names
+                    .iter()
+                    .position(|x| x == name)
+                    .and_then(|i| means.get(i).copied())
+                    .unwrap_or(f64::NAN)
+            })
+            .collect();
+        dataset(
+            &summary,
+            &format!("mean_active_{name}"),
+            &v,
+            &[n],
+            "agents",
+            &format!("mean agents of type {name} per period after warm-up"),
+        )?;
+    }
+    let from = |sub: &str, attr: &str| -> Vec<f64> {
+        groups
+            .iter()
+            .map(|g| g.group(sub).map_or(f64::NAN, |s| read_f64(&s, attr)))
+            .collect()
+    };
+    for (sub, attr, units, desc) in [
+        (
+            "summary",
+            "mean_profit_per_scale",
+            "money",
+            "normalized profit per period after warm-up",
+        ),
+        (
+            "summary",
+            "mean_profit_per_scale_se",
+            "money",
+            "its batch-means standard error",
+        ),
+        (
+            "fairness",
+            "max_abs_gap",
+            "probability",
+            "max over type pairs and rewards of |q_k(r) - q_k'(r)|",
+        ),
+        (
+            "fairness",
+            "max_tv",
+            "probability",
+            "largest total-variation distance between types",
+        ),
+    ] {
+        dataset(&summary, attr, &from(sub, attr), &[n], units, desc)?;
+    }
+    let verdict: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            g.group("fairness")
+                .ok()
+                .and_then(|f| read_str(&f, "verdict").ok())
+                .unwrap_or_default()
+        })
+        .collect();
+    string_dataset(
+        &summary,
+        "verdict",
+        &verdict,
+        "1",
+        "fair / unfair (empty for failed runs)",
+    )?;
+    let status: Vec<String> = groups
+        .iter()
+        .map(|g| read_str(g, "status").unwrap_or_default())
+        .collect();
+    string_dataset(&summary, "status", &status, "1", "ok, or error")?;
+    let errors: Vec<String> = groups
+        .iter()
+        .map(|g| read_str(g, "error").unwrap_or_default())
+        .collect();
+    string_dataset(&summary, "error", &errors, "1", "the error of a failed run")?;
+    Ok(())
+}
+
+/// Merges shard files of one sweep into `target`, identical (datasets and
+/// run attributes) to the unsharded sweep's output.
+pub fn merge(target: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
+    if inputs.is_empty() {
+        return Err(Error::Input("merge: name at least one shard file".into()));
+    }
+    let mut files = Vec::new();
+    let mut identity: Option<SweepIdentity> = None;
+    let mut owner: std::collections::BTreeMap<usize, usize> = Default::default();
+    for (i, path) in inputs.iter().enumerate() {
+        let file = File::open(path).map_err(|e| {
+            Error::Input(format!(
+                "{}: not a readable HDF5 file ({e})",
+                path.display()
+            ))
+        })?;
+        let id =
+            read_identity(&file).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+        match &identity {
+            None => identity = Some(id.clone()),
+            Some(first) if first.fingerprint != id.fingerprint => {
+                return Err(Error::Input(format!(
+                    "{}: belongs to another sweep than {} (fingerprints differ)",
+                    path.display(),
+                    inputs[0].display()
+                )))
+            }
+            _ => {}
+        }
+        let runs = file.group("runs").map_err(h5("opening /runs"))?;
+        for name in runs.member_names().map_err(h5("listing runs"))? {
+            let run: usize = name.parse().map_err(|_| {
+                Error::Input(format!("{}: unexpected group /runs/{name}", path.display()))
+            })?;
+            if let Some(other) = owner.insert(run, i) {
+                return Err(Error::Input(format!(
+                    "run {run} appears in both {} and {}",
+                    inputs[other].display(),
+                    path.display()
+                )));
+            }
+        }
+        files.push(file);
+    }
+    let identity = identity.expect("at least one input");
+    let missing: Vec<usize> = (0..identity.total_runs)
+        .filter(|r| !owner.contains_key(r))
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(10).map(|r| r.to_string()).collect();
+        return Err(Error::Input(format!(
+            "merge: {} of {} runs are missing (runs {}{})",
+            missing.len(),
+            identity.total_runs,
+            shown.join(", "),
+            if missing.len() > 10 { ", …" } else { "" }
+        )));
+    }
+    let pending = PendingFile::new(target)?;
+    {
+        let out = File::create(pending.path()).map_err(h5("creating the merged file"))?;
+        attr_str(&out, "tokensim_version", env!("CARGO_PKG_VERSION"))?;
+        attr_str(&out, "kind", "sweep")?;
+        attr_str(&out, "sweep_fingerprint", &identity.fingerprint)?;
+        attr_str(&out, "sweep_toml", &identity.sweep_toml)?;
+        attr_scalar(&out, "total_runs", identity.total_runs as u64)?;
+        attr_str(&out, "shard", "")?;
+        let runs = group(&out, "runs")?;
+        for (&run, &i) in &owner {
+            let source = files[i].group("runs").map_err(h5("opening /runs"))?;
+            copy_object(&source, &run.to_string(), &runs)?;
+        }
+        write_summary(&out)?;
+        attr_str(&out, "created_utc", &utc_now())?;
+        out.close().map_err(h5("closing the merged file"))?;
+    }
+    pending.commit()
+}
+
+/// Copies `name` (a group with everything under it) from `from` into `to`.
+fn copy_object(from: &Group, name: &str, to: &Group) -> Result<()> {
+    let c_name = std::ffi::CString::new(name).expect("run names have no NUL");
+    let status = hdf5::sync::sync(|| unsafe {
+        hdf5_sys::h5o::H5Ocopy(
+            from.id(),
+            c_name.as_ptr(),
+            to.id(),
+            c_name.as_ptr(),
+            hdf5_sys::h5p::H5P_DEFAULT,
+            hdf5_sys::h5p::H5P_DEFAULT,
+        )
+    });
+    if status < 0 {
+        return Err(Error::Input(format!("merge: copying run {name} failed")));
+    }
+    Ok(())
+}

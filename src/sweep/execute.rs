@@ -1,0 +1,220 @@
+//! Running a sweep: runs in parallel on the rayon pool (each run's agents in
+//! parallel too, nested without oversubscribing), every finished run written
+//! at once by one writer thread, so memory stays bounded by the runs in
+//! flight whatever the sweep's size.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use super::{Shard, SweepPlan, SweepRun};
+use crate::error::Result;
+use crate::model::Model;
+use crate::output::{RunLabel, SweepIdentity, SweepWriter};
+use crate::record::RunRecord;
+use crate::runner::{run_replication, Progress};
+
+/// What to do when a run fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnError {
+    /// Record the error and run the rest.
+    Continue,
+    /// Record the error, start no further run, keep the partial file.
+    Stop,
+}
+
+/// Options of `tokensim sweep`.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// Final output path.
+    pub out: PathBuf,
+    /// Only this slice of the runs.
+    pub shard: Option<Shard>,
+    /// Skip runs already complete in an earlier output of the same sweep.
+    pub resume: bool,
+    /// Failure policy.
+    pub on_error: OnError,
+    /// No progress display.
+    pub quiet: bool,
+}
+
+/// How a sweep ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepOutcome {
+    /// The file written (the final name, or the partial one when stopped).
+    pub path: PathBuf,
+    /// Runs simulated now.
+    pub ran: usize,
+    /// Runs found complete and skipped (--resume).
+    pub skipped: usize,
+    /// Failed runs with their errors.
+    pub failed: Vec<(usize, String)>,
+    /// True when --on-error stop ended the sweep early.
+    pub stopped: bool,
+}
+
+/// Runs the sweep's runs (or its shard's) on `pool`, streaming them into the
+/// output file.
+pub fn run_sweep(
+    plan: &SweepPlan,
+    options: &SweepOptions,
+    pool: &rayon::ThreadPool,
+) -> Result<SweepOutcome> {
+    let identity = SweepIdentity {
+        fingerprint: plan.fingerprint.clone(),
+        sweep_toml: plan.text.clone(),
+        total_runs: plan.run_count(),
+        shard: options.shard.map_or(String::new(), |s| s.to_string()),
+    };
+    let (writer, done) = SweepWriter::open(&options.out, identity, options.resume)?;
+    let todo: Vec<SweepRun> = (0..plan.run_count())
+        .filter(|&i| options.shard.is_none_or(|s| s.contains(i)))
+        .filter(|i| !done.contains(i))
+        .map(|i| plan.run(i))
+        .collect();
+    let skipped = done.len();
+    let models: Vec<Arc<Model>> = plan
+        .points
+        .iter()
+        .map(|p| Arc::new(Model::new(&p.config)))
+        .collect();
+    let display = SweepDisplay::new(todo.len(), options.quiet);
+    let stop = AtomicBool::new(false);
+    // Bounded: workers wait when the writer lags, so memory stays bounded.
+    let (sender, receiver) =
+        mpsc::sync_channel::<(SweepRun, Result<RunRecord>)>(pool.current_num_threads().max(1));
+    let mut failed = Vec::new();
+    let mut write_error = None;
+    let mut ran = 0;
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            pool.install(|| {
+                todo.par_iter().for_each_with(sender, |sender, run| {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    display.started(run.index);
+                    let config = plan.config_of(run);
+                    let result = run_replication(
+                        &config,
+                        &models[run.point],
+                        &config.to_toml(),
+                        run.replication as u64,
+                        &Progress::hidden(),
+                    );
+                    display.finished(run.index);
+                    let _ = sender.send((*run, result));
+                });
+            });
+        });
+        for (run, result) in receiver {
+            let point = &plan.points[run.point];
+            let label = RunLabel {
+                run: run.index,
+                point: run.point,
+                replication: run.replication,
+                seed: run.seed,
+                keys: plan.keys.clone(),
+                values: point.values.iter().map(|(_, v)| v.to_string()).collect(),
+            };
+            let written = match &result {
+                Ok(record) => writer.write_ok(&label, record),
+                Err(e) => {
+                    failed.push((run.index, e.to_string()));
+                    if options.on_error == OnError::Stop {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    writer.write_error(&label, &e.to_string())
+                }
+            };
+            ran += 1;
+            if let Err(e) = written {
+                stop.store(true, Ordering::Relaxed);
+                write_error.get_or_insert(e);
+            }
+        }
+        worker.join().expect("sweep workers do not panic");
+    });
+    display.finish();
+    if let Some(e) = write_error {
+        writer.abandon();
+        return Err(e);
+    }
+    let stopped = stop.load(Ordering::Relaxed);
+    let path = if stopped {
+        writer.abandon()
+    } else {
+        writer.finish()?
+    };
+    Ok(SweepOutcome {
+        path,
+        ran,
+        skipped,
+        failed,
+        stopped,
+    })
+}
+
+/// Runs done, ETA, and which runs are in progress; nothing when not on a
+/// terminal or quiet.
+struct SweepDisplay {
+    bars: Option<(MultiProgress, ProgressBar, ProgressBar)>,
+    current: Mutex<BTreeSet<usize>>,
+}
+
+impl SweepDisplay {
+    fn new(total: usize, quiet: bool) -> Self {
+        if quiet || !std::io::stderr().is_terminal() {
+            return SweepDisplay {
+                bars: None,
+                current: Mutex::new(BTreeSet::new()),
+            };
+        }
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let overall = multi.add(ProgressBar::new(total as u64));
+        overall.set_style(
+            ProgressStyle::with_template(
+                "[{elapsed_precise}] {bar:40} {pos}/{len} runs (ETA {eta})",
+            )
+            .expect("valid template"),
+        );
+        let status = multi.add(ProgressBar::new_spinner());
+        SweepDisplay {
+            bars: Some((multi, overall, status)),
+            current: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    fn show(&self) {
+        if let Some((_, _, status)) = &self.bars {
+            let current = self.current.lock().expect("not poisoned");
+            let list: Vec<String> = current.iter().take(12).map(|r| r.to_string()).collect();
+            status.set_message(format!("running: {}", list.join(", ")));
+        }
+    }
+
+    fn started(&self, run: usize) {
+        self.current.lock().expect("not poisoned").insert(run);
+        self.show();
+    }
+
+    fn finished(&self, run: usize) {
+        self.current.lock().expect("not poisoned").remove(&run);
+        if let Some((_, overall, _)) = &self.bars {
+            overall.inc(1);
+        }
+        self.show();
+    }
+
+    fn finish(&self) {
+        if let Some((_, overall, status)) = &self.bars {
+            status.finish_and_clear();
+            overall.finish_and_clear();
+        }
+    }
+}

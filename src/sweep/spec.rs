@@ -1,0 +1,294 @@
+//! Sweep files (interfaces.md §2): a base configuration, the keys to vary
+//! and how many replications, expanded into a list of runs.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::engine::splitmix64;
+use crate::error::{ConfigIssue, Error, Origin, Result};
+
+/// A sweep file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepFile {
+    base: String,
+    #[serde(default = "one")]
+    replications: u32,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    grid: toml::Table,
+    #[serde(default)]
+    zip: toml::Table,
+    #[serde(default)]
+    set: toml::Table,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One point of the grid: the values of the varied keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    /// (dotted key, value) in the order of the sweep file.
+    pub values: Vec<(String, toml::Value)>,
+    /// The base configuration with these values applied, validated.
+    pub config: Config,
+}
+
+/// One run: a point and a replication, with its derived seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepRun {
+    /// Index of the run in the sweep (point × replications + replication).
+    pub index: usize,
+    /// Index of its point.
+    pub point: usize,
+    /// Replication within the point.
+    pub replication: u32,
+    /// Seed derived from the root seed and the run index.
+    pub seed: u64,
+}
+
+/// A validated, expanded sweep.
+#[derive(Debug, Clone)]
+pub struct SweepPlan {
+    /// The sweep file.
+    pub path: PathBuf,
+    /// Its text (recorded in the output).
+    pub text: String,
+    /// The varied keys, in order.
+    pub keys: Vec<String>,
+    /// Every point of the grid.
+    pub points: Vec<SweepPoint>,
+    /// Replications per point.
+    pub replications: u32,
+    /// Root seed.
+    pub seed: u64,
+    /// Identifies the sweep: shards and resumed files must carry the same.
+    pub fingerprint: String,
+}
+
+/// The seed of run `index` of a sweep with root seed `root`.
+pub fn run_seed(root: u64, index: usize) -> u64 {
+    splitmix64(root ^ splitmix64(index as u64 + 0x5eed))
+}
+
+impl SweepPlan {
+    /// Reads, expands and validates a sweep file: every point's
+    /// configuration is checked before anything runs.
+    pub fn load(path: &Path) -> Result<SweepPlan> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Input(format!("{}: cannot read sweep file: {e}", path.display()))
+        })?;
+        let issue = |key: &str, expected: String| {
+            Error::Config(vec![ConfigIssue {
+                origin: Origin::File {
+                    path: path.to_path_buf(),
+                    line_col: locate(&text, key),
+                },
+                key: key.to_string(),
+                expected,
+            }])
+        };
+        let spec: SweepFile = toml::from_str(&text).map_err(|e| {
+            Error::Config(vec![ConfigIssue {
+                origin: Origin::File {
+                    path: path.to_path_buf(),
+                    line_col: e.span().map(|s| crate::config::line_col(&text, s.start)),
+                },
+                key: String::new(),
+                expected: format!(
+                    "a sweep file (base, replications, seed, [grid], [zip], [set]): {}",
+                    e.message()
+                ),
+            }])
+        })?;
+        let base_path = resolve(path, &spec.base);
+        let base_text = std::fs::read_to_string(&base_path).map_err(|e| {
+            issue(
+                "base",
+                format!(
+                    "a readable base configuration, but {}: {e}",
+                    base_path.display()
+                ),
+            )
+        })?;
+        if spec.replications < 1 {
+            return Err(issue("replications", "an integer >= 1".into()));
+        }
+
+        // Axes: each grid key, then the zip keys together.
+        let mut keys = Vec::new();
+        let mut axes: Vec<Vec<Vec<toml::Value>>> = Vec::new();
+        for (key, values) in &spec.grid {
+            let values = as_list(values).ok_or_else(|| {
+                issue(&format!("grid.{key}"), "a non-empty array of values".into())
+            })?;
+            keys.push(key.clone());
+            axes.push(values.into_iter().map(|v| vec![v]).collect());
+        }
+        if !spec.zip.is_empty() {
+            let mut columns = Vec::new();
+            for (key, values) in &spec.zip {
+                let values = as_list(values).ok_or_else(|| {
+                    issue(&format!("zip.{key}"), "a non-empty array of values".into())
+                })?;
+                keys.push(key.clone());
+                columns.push((key.clone(), values));
+            }
+            let len = columns[0].1.len();
+            if let Some((key, values)) = columns.iter().find(|(_, v)| v.len() != len) {
+                return Err(issue(
+                    &format!("zip.{key}"),
+                    format!(
+                        "{len} values, like the other [zip] lists, got {}",
+                        values.len()
+                    ),
+                ));
+            }
+            axes.push(
+                (0..len)
+                    .map(|i| columns.iter().map(|(_, v)| v[i].clone()).collect())
+                    .collect(),
+            );
+        }
+        let fixed: Vec<String> = spec.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+
+        let mut points = Vec::new();
+        for combination in cartesian(&axes) {
+            let values: Vec<(String, toml::Value)> =
+                keys.iter().cloned().zip(combination).collect();
+            let mut sets = fixed.clone();
+            sets.extend(values.iter().map(|(k, v)| format!("{k}={v}")));
+            let config = Config::from_toml(&base_text, &base_path, &sets).map_err(|e| match e {
+                Error::Config(issues) => Error::Config(
+                    issues
+                        .into_iter()
+                        .map(|i| match &i.origin {
+                            Origin::CommandLine(raw) => {
+                                let key = raw.split('=').next().unwrap_or("").to_string();
+                                let section = if spec.grid.contains_key(&key) {
+                                    "grid"
+                                } else if spec.zip.contains_key(&key) {
+                                    "zip"
+                                } else {
+                                    "set"
+                                };
+                                ConfigIssue {
+                                    origin: Origin::File {
+                                        path: path.to_path_buf(),
+                                        line_col: locate(&text, &format!("{section}.{key}")),
+                                    },
+                                    key: format!("{section}.\"{key}\" -> {}", i.key),
+                                    expected: format!("{} (in {raw})", i.expected),
+                                }
+                            }
+                            _ => i,
+                        })
+                        .collect(),
+                ),
+                other => other,
+            })?;
+            points.push(SweepPoint { values, config });
+        }
+        let canonical = format!(
+            "{}\n{}\n{:?}\n{}\n{}",
+            points
+                .iter()
+                .map(|p| p.config.to_toml())
+                .collect::<Vec<_>>()
+                .join("\n---\n"),
+            keys.join(","),
+            points.iter().map(|p| &p.values).collect::<Vec<_>>(),
+            spec.replications,
+            spec.seed
+        );
+        Ok(SweepPlan {
+            path: path.to_path_buf(),
+            text,
+            keys,
+            points,
+            replications: spec.replications,
+            seed: spec.seed,
+            fingerprint: format!("{:016x}", fnv1a(canonical.as_bytes())),
+        })
+    }
+
+    /// Total number of runs.
+    pub fn run_count(&self) -> usize {
+        self.points.len() * self.replications as usize
+    }
+
+    /// Run `index`.
+    pub fn run(&self, index: usize) -> SweepRun {
+        let r = self.replications as usize;
+        SweepRun {
+            index,
+            point: index / r,
+            replication: (index % r) as u32,
+            seed: run_seed(self.seed, index),
+        }
+    }
+
+    /// The configuration of a run: its point's, with the run's seed and a
+    /// single replication.
+    pub fn config_of(&self, run: &SweepRun) -> Config {
+        let mut config = self.points[run.point].config.clone();
+        config.simulation.seed = run.seed;
+        config.simulation.replications = 1;
+        config
+    }
+}
+
+fn as_list(value: &toml::Value) -> Option<Vec<toml::Value>> {
+    match value {
+        toml::Value::Array(a) if !a.is_empty() => Some(a.clone()),
+        _ => None,
+    }
+}
+
+/// Every combination of one entry per axis, the last axis varying fastest.
+fn cartesian(axes: &[Vec<Vec<toml::Value>>]) -> Vec<Vec<toml::Value>> {
+    axes.iter().fold(vec![Vec::new()], |acc, axis| {
+        acc.iter()
+            .flat_map(|prefix| {
+                axis.iter().map(move |entry| {
+                    let mut next = prefix.clone();
+                    next.extend(entry.iter().cloned());
+                    next
+                })
+            })
+            .collect()
+    })
+}
+
+/// `base` relative to the sweep file's folder unless absolute.
+fn resolve(sweep: &Path, base: &str) -> PathBuf {
+    let base = Path::new(base);
+    if base.is_absolute() {
+        base.to_path_buf()
+    } else {
+        sweep.parent().unwrap_or(Path::new(".")).join(base)
+    }
+}
+
+/// Line and column of `section.key` (the key may contain dots) in the sweep text.
+fn locate(text: &str, dotted: &str) -> Option<(usize, usize)> {
+    let (section, key) = dotted.split_once('.').unwrap_or((dotted, ""));
+    let map = crate::config::SourceMap::parse(text).ok()?;
+    let mut path = vec![section.to_string()];
+    if !key.is_empty() {
+        path.push(key.to_string());
+    }
+    map.locate(&path)
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint (not for security).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}

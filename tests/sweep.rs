@@ -1,0 +1,360 @@
+//! Sweeps: whole vs sharded + merged, resume, failures, bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::binary;
+use hdf5::types::VarLenUnicode;
+use tokensim::sweep::run_seed;
+
+const BASE: &str = r#"
+[simulation]
+periods = 60
+warmup = 10
+seed = 1
+scale = 20.0
+initial = "steady_state"
+
+[rewards]
+values = [0.0, 1.0, 2.0]
+
+[revenue]
+kind = "newsvendor"
+price = 3.0
+capacity = 2.0
+
+[[types]]
+name = "a"
+arrival_rate = 0.6
+departure = { kind = "table", p = [0.6, 0.3, 0.1] }
+
+[[types]]
+name = "b"
+arrival_rate = 0.4
+departure = { kind = "table", p = [0.9, 0.5, 0.3] }
+
+[policy]
+kind = "fluid"
+cycle = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+"#;
+
+const SWEEP: &str = r#"
+base = "base.toml"
+replications = 3
+seed = 99
+
+[grid]
+"simulation.scale" = [10.0, 40.0]
+"policy.kind" = ["fluid", "fixed", "cyclic"]
+"#;
+
+fn setup(sweep: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    let path = dir.path().join("sweep.toml");
+    std::fs::write(&path, sweep).unwrap();
+    (dir, path)
+}
+
+fn tokensim(args: &[&str]) -> Output {
+    Command::new(binary()).args(args).output().unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A dataset or attribute's content, whatever its type.
+fn content(read: impl Fn(&str) -> Option<String>) -> String {
+    read("").unwrap_or_else(|| "<unreadable>".into())
+}
+
+fn dataset_text(ds: &hdf5::Dataset) -> String {
+    content(|_| {
+        ds.read_raw::<u64>()
+            .map(|v| format!("{v:?}"))
+            .or_else(|_| {
+                ds.read_raw::<f64>()
+                    .map(|v| format!("{:?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()))
+            })
+            .or_else(|_| ds.read_raw::<u8>().map(|v| format!("{v:?}")))
+            .or_else(|_| ds.read_raw::<VarLenUnicode>().map(|v| format!("{v:?}")))
+            .ok()
+    })
+}
+
+fn attr_text(a: &hdf5::Attribute) -> String {
+    content(|_| {
+        a.read_raw::<u64>()
+            .map(|v| format!("{v:?}"))
+            .or_else(|_| {
+                a.read_raw::<f64>()
+                    .map(|v| format!("{:?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()))
+            })
+            .or_else(|_| a.read_raw::<u8>().map(|v| format!("{v:?}")))
+            .or_else(|_| a.read_raw::<VarLenUnicode>().map(|v| format!("{v:?}")))
+            .ok()
+    })
+}
+
+/// Every dataset and attribute under `group`, as (path, content), sorted.
+fn flatten(group: &hdf5::Group, prefix: &str, out: &mut Vec<(String, String)>) {
+    for name in group.attr_names().unwrap() {
+        if name != "created_utc" {
+            out.push((
+                format!("{prefix}@{name}"),
+                attr_text(&group.attr(&name).unwrap()),
+            ));
+        }
+    }
+    for name in group.member_names().unwrap() {
+        let path = format!("{prefix}/{name}");
+        if let Ok(g) = group.group(&name) {
+            flatten(&g, &path, out);
+        } else {
+            let ds = group.dataset(&name).unwrap();
+            for a in ds.attr_names().unwrap() {
+                out.push((format!("{path}@{a}"), attr_text(&ds.attr(&a).unwrap())));
+            }
+            out.push((path, dataset_text(&ds)));
+        }
+    }
+    out.sort();
+}
+
+fn everything(path: &Path) -> Vec<(String, String)> {
+    let file = hdf5::File::open(path).unwrap();
+    let mut out = Vec::new();
+    flatten(&file, "", &mut out);
+    out
+}
+
+#[test]
+fn sharded_and_merged_equals_whole() {
+    let (dir, sweep) = setup(SWEEP);
+    let whole = dir.path().join("whole.h5");
+    let out = tokensim(&["sweep", s(&sweep), "--out", s(&whole), "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut shards = Vec::new();
+    for i in 1..=3 {
+        let shard = dir.path().join(format!("shard{i}.h5"));
+        let out = tokensim(&[
+            "sweep",
+            s(&sweep),
+            "--shard",
+            &format!("{i}/3"),
+            "--out",
+            s(&shard),
+            "--quiet",
+            "--threads",
+            "1",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        shards.push(shard);
+    }
+    let merged = dir.path().join("merged.h5");
+    let mut args = vec!["merge", s(&merged)];
+    args.extend(shards.iter().map(|p| s(p)));
+    let out = tokensim(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let a = everything(&whole);
+    let b = everything(&merged);
+    assert!(a.len() > 18 * 20, "the sweep wrote {} items", a.len());
+    let names_a: Vec<&String> = a.iter().map(|x| &x.0).collect();
+    let names_b: Vec<&String> = b.iter().map(|x| &x.0).collect();
+    assert_eq!(names_a, names_b);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y, "{} differs", x.0);
+    }
+
+    // Seeds are derived from the root seed and the run index, and recorded.
+    let file = hdf5::File::open(&whole).unwrap();
+    let seeds: Vec<u64> = file.dataset("summary/seed").unwrap().read_raw().unwrap();
+    let expected: Vec<u64> = (0..18).map(|i| run_seed(99, i)).collect();
+    assert_eq!(seeds, expected);
+    let kinds: Vec<VarLenUnicode> = file
+        .dataset("summary/policy.kind")
+        .unwrap()
+        .read_raw()
+        .unwrap();
+    assert_eq!(kinds[0].as_str(), "fluid");
+    assert_eq!(kinds[3].as_str(), "fixed");
+    let scales: Vec<f64> = file
+        .dataset("summary/simulation.scale")
+        .unwrap()
+        .read_raw()
+        .unwrap();
+    assert_eq!((scales[0], scales[17]), (10.0, 40.0));
+
+    // Merging refuses duplicates, missing runs and other sweeps.
+    let out = tokensim(&[
+        "merge",
+        s(&dir.path().join("m2.h5")),
+        s(&shards[0]),
+        s(&shards[0]),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("appears in both"));
+    let out = tokensim(&[
+        "merge",
+        s(&dir.path().join("m3.h5")),
+        s(&shards[0]),
+        s(&shards[1]),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+    let (other_dir, other_sweep) = setup(&SWEEP.replace("seed = 99", "seed = 100"));
+    let other = other_dir.path().join("other.h5");
+    assert!(tokensim(&[
+        "sweep",
+        s(&other_sweep),
+        "--shard",
+        "1/3",
+        "--out",
+        s(&other),
+        "--quiet"
+    ])
+    .status
+    .success());
+    let out = tokensim(&[
+        "merge",
+        s(&dir.path().join("m4.h5")),
+        s(&other),
+        s(&shards[1]),
+        s(&shards[2]),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another sweep"));
+    for m in ["m2.h5", "m3.h5", "m4.h5"] {
+        assert!(!dir.path().join(m).exists());
+    }
+}
+
+#[test]
+fn resume_skips_complete_runs_and_gives_the_same_file() {
+    let (dir, sweep) = setup(SWEEP);
+    let whole = dir.path().join("whole.h5");
+    assert!(
+        tokensim(&["sweep", s(&sweep), "--out", s(&whole), "--quiet"])
+            .status
+            .success()
+    );
+    // An interrupted sweep: the partial file lacks runs 4 and 11, and run 7
+    // was being written (no status yet).
+    let target = dir.path().join("resumed.h5");
+    let partial = dir.path().join(".resumed.h5.partial");
+    std::fs::copy(&whole, &partial).unwrap();
+    {
+        let f = hdf5::File::open_rw(&partial).unwrap();
+        let runs = f.group("runs").unwrap();
+        runs.unlink("4").unwrap();
+        runs.unlink("11").unwrap();
+        runs.group("7").unwrap().delete_attr("status").unwrap();
+        f.unlink("summary").unwrap();
+    }
+    let out = tokensim(&[
+        "sweep",
+        s(&sweep),
+        "--out",
+        s(&target),
+        "--resume",
+        "--quiet",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("ran 3, skipped 15"), "{stdout}");
+    assert!(!partial.exists());
+    assert_eq!(everything(&whole), everything(&target));
+}
+
+#[test]
+fn failed_runs_are_recorded_and_the_rest_go_on() {
+    // With cost 0 on reward 2 and p = 0 there, type a never leaves: the
+    // steady state of "fixed at 2" is infinite and that run fails.
+    let failing = SWEEP.replace(
+        "\"policy.kind\" = [\"fluid\", \"fixed\", \"cyclic\"]",
+        "\"policy.kind\" = [\"fluid\", \"static\"]\n\n[set]\n\"policy.distribution\" = [0.0, 0.0, 1.0]\n\"types.0.departure.p\" = [0.6, 0.3, 0.0]",
+    );
+    let (dir, sweep) = setup(&failing);
+    let out_path = dir.path().join("f.h5");
+    let out = tokensim(&["sweep", s(&sweep), "--out", s(&out_path), "--quiet"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never leaves"));
+    let file = hdf5::File::open(&out_path).unwrap();
+    let status: Vec<VarLenUnicode> = file.dataset("summary/status").unwrap().read_raw().unwrap();
+    let ok = status.iter().filter(|s| s.as_str() == "ok").count();
+    assert_eq!((ok, status.len()), (6, 12));
+
+    let stop_path = dir.path().join("stop.h5");
+    let out = tokensim(&[
+        "sweep",
+        s(&sweep),
+        "--out",
+        s(&stop_path),
+        "--quiet",
+        "--on-error",
+        "stop",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !stop_path.exists(),
+        "a stopped sweep leaves only its partial file"
+    );
+    assert!(dir.path().join(".stop.h5.partial").exists());
+}
+
+#[test]
+fn bad_sweeps_are_rejected_before_running() {
+    let cases: [(&str, &[&str], &str); 4] = [
+        (&SWEEP.replace("base.toml", "missing.toml"), &[], "base"),
+        (
+            &SWEEP.replace("policy.kind", "policy.knd"),
+            &[],
+            "policy.knd",
+        ),
+        (SWEEP, &["--shard", "4/3"], "--shard"),
+        (SWEEP, &["--shard", "0/3"], "--shard"),
+    ];
+    for (text, extra, needle) in cases {
+        let (dir, sweep) = setup(text);
+        let out_path = dir.path().join("bad.h5");
+        let mut args = vec!["sweep", s(&sweep), "--out", s(&out_path), "--quiet"];
+        args.extend_from_slice(extra);
+        let out = tokensim(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".h5") || n.contains("partial"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
