@@ -92,6 +92,18 @@ enum Command {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
     },
+    /// Time configurations end to end against the reference kernel.
+    Bench {
+        /// Configurations to time.
+        #[arg(required = true)]
+        configs: Vec<PathBuf>,
+        /// Thread counts, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// Repeats per measurement (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -147,6 +159,11 @@ fn main() -> ExitCode {
             quiet,
         }),
         Command::Merge { out, inputs } => tokensim::commands::merge(&out, &inputs),
+        Command::Bench {
+            configs,
+            threads,
+            repeats,
+        } => tokensim::commands::bench(&configs, &threads, repeats),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

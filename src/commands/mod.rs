@@ -1,12 +1,14 @@
 //! The command-line commands, as library functions: `src/main.rs` only
 //! parses arguments and calls these.
 
+mod bench;
 mod experiment;
 mod fluid;
 mod run;
 mod sweep;
 mod validate;
 
+pub use bench::{bench, peak_rss, BenchRow};
 pub use experiment::experiment;
 pub use fluid::fluid;
 pub use run::{run, RunArgs};

@@ -11,7 +11,7 @@ use super::agents::AgentChunk;
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
 use crate::model::{DepartureFn, HistoryLayout};
-use crate::policy::{AgentRewardView, RewardPlan, RewardPolicy};
+use crate::policy::{AgentRewardView, RewardDistribution, RewardPlan, RewardPolicy};
 use crate::record::LeaverHistograms;
 
 /// Read-only inputs of one period's step, shared by all chunks.
@@ -86,6 +86,35 @@ pub(crate) fn step_chunk(
             if w > 0 && kept != i {
                 chunk.policy_state.copy_within(i * w..(i + 1) * w, kept * w);
             }
+            kept += 1;
+        }
+    }
+    chunk.len = kept;
+}
+
+/// The reference kernel: the least per-agent work the model needs — the
+/// same random draws on the same arrays (pay from φ, push the history,
+/// look up p, draw the departure, compact) with no counts, no lifetime
+/// rewards, no histograms. Benchmarks measure the full kernel against it.
+pub(crate) fn reference_step_chunk(
+    chunk: &mut AgentChunk,
+    phi: &RewardDistribution,
+    departures: &[DepartureFn],
+    layout: HistoryLayout,
+    rng: &mut StreamRng,
+) {
+    chunk.admit_incoming(0.0);
+    let mut kept = 0;
+    for i in 0..chunk.len {
+        let k = chunk.type_id[i];
+        let history = layout.push(chunk.history[i], phi.sample(rng));
+        let tenure = chunk.tenure[i] + 1;
+        let p = departures[k as usize].probability(history, tenure);
+        let leaves = p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p);
+        if !leaves {
+            chunk.type_id[kept] = k;
+            chunk.history[kept] = history;
+            chunk.tenure[kept] = tenure;
             kept += 1;
         }
     }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::agents::AgentStore;
 use super::initial::{default_burn_in, draw_steady_state, exact_steady_state_possible};
-use super::kernel::{step_chunk, StepInputs};
+use super::kernel::{reference_step_chunk, step_chunk, StepInputs};
 use super::rng::{Purpose, StreamKey};
 use super::tally::PeriodTally;
 use crate::config::InitialState;
@@ -273,6 +273,38 @@ impl Simulation {
         self.has_previous = true;
         self.period += 1;
         &self.outcome
+    }
+
+    /// One period of the reference kernel (see `engine::kernel`): arrivals
+    /// and the same per-agent draws as [`Simulation::step`], without any
+    /// bookkeeping. For benchmarks only: it records nothing, and returns
+    /// false (doing nothing) when the policy pays per agent.
+    pub fn step_reference(&mut self) -> bool {
+        let period = self.period;
+        let mut rng = self.key.stream(Purpose::Arrivals, period, 0);
+        for (count, dist) in self.arrival_counts.iter_mut().zip(&self.arrivals) {
+            *count = dist.as_ref().map_or(0, |d| d.sample(&mut rng) as u64);
+        }
+        self.policy.prepare(&PolicyContext {
+            period,
+            previous_active: None,
+            arrivals: &self.arrival_counts,
+        });
+        let RewardPlan::Shared(phi) = self.policy.plan() else {
+            return false;
+        };
+        self.store.place_arrivals(&self.arrival_counts);
+        let (key, departures, layout) = (self.key, &self.departures, self.model.history_layout());
+        self.store
+            .chunks
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let mut rng = key.stream(Purpose::AgentStep, period, c as u64);
+                reference_step_chunk(chunk, phi, departures, layout, &mut rng);
+            });
+        self.period += 1;
+        true
     }
 
     /// Runs `periods` periods, handing each period's counts to `observe`.

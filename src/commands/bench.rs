@@ -1,0 +1,147 @@
+//! `tokensim bench CONFIG...`: end-to-end timings against the reference
+//! kernel, measured in the same process, so the ratio holds on a noisy
+//! machine.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::engine::SimulationBuilder;
+use crate::error::Result;
+use crate::model::Model;
+use crate::output::write_run_file;
+use crate::policy::build_policy;
+use crate::runner::{run_experiment, thread_pool, Progress};
+
+/// One measured configuration × thread count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchRow {
+    /// Configuration file.
+    pub config: String,
+    /// Worker threads.
+    pub threads: usize,
+    /// Agent-steps simulated per run (Σ_t N(t)).
+    pub agent_steps: u64,
+    /// Median wall time end to end: build, run, record, write HDF5 (s).
+    pub wall: f64,
+    /// Median wall time of the reference kernel over the same periods (s).
+    pub reference: f64,
+    /// Peak resident memory of the process so far (bytes).
+    pub peak_rss: u64,
+}
+
+/// Median of a few timings.
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Peak resident set size of this process (VmHWM), 0 where unknown.
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Measures `configs` at each thread count, `repeats` times each.
+pub fn bench(configs: &[PathBuf], threads: &[usize], repeats: usize) -> Result<String> {
+    let mut rows = Vec::new();
+    for path in configs {
+        let config = Config::load(path, &[])?;
+        for &n in threads {
+            let pool = thread_pool(Some(n))?;
+            let (mut walls, mut refs, mut steps) = (Vec::new(), Vec::new(), 0);
+            for _ in 0..repeats.max(1) {
+                let (wall, agent_steps) = pool.install(|| end_to_end(&config))?;
+                walls.push(wall);
+                steps = agent_steps;
+                refs.push(pool.install(|| reference(&config))?);
+            }
+            rows.push(BenchRow {
+                config: path.display().to_string(),
+                threads: n,
+                agent_steps: steps,
+                wall: median(walls),
+                reference: median(refs),
+                peak_rss: peak_rss(),
+            });
+        }
+    }
+    Ok(table(&rows, repeats))
+}
+
+fn end_to_end(config: &Config) -> Result<(f64, u64)> {
+    let start = Instant::now();
+    let records = run_experiment(config, &Progress::hidden())?;
+    let out = std::env::temp_dir().join(format!("tokensim-bench-{}.h5", std::process::id()));
+    write_run_file(&out, &records)?;
+    let wall = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&out);
+    let steps = records
+        .iter()
+        .map(|r| r.series.active.iter().sum::<u64>())
+        .sum();
+    Ok((wall, steps))
+}
+
+/// The reference kernel over the same periods, from the same initial state
+/// (building it is not timed).
+fn reference(config: &Config) -> Result<f64> {
+    let model = Arc::new(Model::new(config));
+    let s = &config.simulation;
+    let mut total = 0.0;
+    for replication in 0..s.replications as u64 {
+        let mut sim = SimulationBuilder::new(Arc::clone(&model), build_policy(config, &model)?)
+            .scale(s.scale)
+            .seed(s.seed, replication)
+            .initial(s.initial)
+            .burn_in(s.burn_in)
+            .horizon(s.periods)
+            .build()?;
+        let start = Instant::now();
+        for _ in 0..s.periods {
+            if !sim.step_reference() {
+                return Ok(f64::NAN);
+            }
+        }
+        total += start.elapsed().as_secs_f64();
+    }
+    Ok(total)
+}
+
+fn table(rows: &[BenchRow], repeats: usize) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| configuration | threads | agent-steps | wall (s) | ns/agent-step | agent-steps/s | peak RSS (MiB) | reference (s) | wall / reference |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let name = Path::new(&r.config)
+            .file_name()
+            .map_or(r.config.clone(), |n| n.to_string_lossy().into());
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {:.3e} | {:.3} | {:.2} | {:.1} M | {:.1} | {:.3} | {:.2} |",
+            r.threads,
+            r.agent_steps as f64,
+            r.wall,
+            r.wall * 1e9 / r.agent_steps as f64,
+            r.agent_steps as f64 / r.wall / 1e6,
+            r.peak_rss as f64 / (1024.0 * 1024.0),
+            r.reference,
+            r.wall / r.reference
+        );
+    }
+    let _ = write!(s, "(median of {repeats} runs; wall = build, simulate, record and write HDF5; reference = the bare kernel)");
+    s
+}
