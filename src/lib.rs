@@ -51,6 +51,7 @@
 
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod commands;
 pub mod config;
 pub mod engine;

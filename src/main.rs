@@ -104,6 +104,23 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         repeats: usize,
     },
+    /// Fairness audit of a run or sweep file (exit 0 fair, 1 unfair, 2 bad input).
+    Audit {
+        /// The HDF5 output file.
+        file: PathBuf,
+        /// Audit only this run (its name under /runs).
+        #[arg(long)]
+        run: Option<String>,
+        /// Tolerance on the largest reward gap between types [default: 0.02].
+        #[arg(long)]
+        epsilon: Option<f64>,
+        /// Sliding-window length in periods [default: 100].
+        #[arg(long)]
+        window: Option<usize>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -116,7 +133,38 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Audit {
+        file,
+        run,
+        epsilon,
+        window,
+        json,
+    } = &cli.command
+    {
+        let mut options = tokensim::audit::AuditOptions::default();
+        if let Some(e) = epsilon {
+            if !(0.0..=1.0).contains(e) {
+                eprintln!("error: --epsilon {e}: expected a probability in [0, 1]");
+                return ExitCode::from(2);
+            }
+            options.epsilon = *e;
+        }
+        if let Some(w) = window {
+            options.window = *w;
+        }
+        return match tokensim::commands::audit(file, run.as_deref(), &options, *json) {
+            Ok((text, fair)) => {
+                println!("{text}");
+                ExitCode::from(if fair { 0 } else { 1 })
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(e.exit_code() as u8)
+            }
+        };
+    }
     let result = match cli.command {
+        Command::Audit { .. } => unreachable!("handled above"),
         Command::Run {
             config,
             out,

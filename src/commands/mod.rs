@@ -1,6 +1,7 @@
 //! The command-line commands, as library functions: `src/main.rs` only
 //! parses arguments and calls these.
 
+mod audit;
 mod bench;
 mod experiment;
 mod fluid;
@@ -8,6 +9,7 @@ mod run;
 mod sweep;
 mod validate;
 
+pub use audit::audit;
 pub use bench::{bench, peak_rss, BenchRow};
 pub use experiment::experiment;
 pub use fluid::fluid;

@@ -1,0 +1,165 @@
+//! The fairness audit: verdicts on reference runs, exit statuses, JSON, and
+//! the coverage of its confidence intervals on data with a known truth.
+
+mod common;
+
+use std::process::Command;
+
+use common::binary;
+use tokensim::audit::{audit_file, AuditOptions};
+
+const CYCLIC: &str = include_str!("../configs/paper-cyclic.toml");
+
+fn run(dir: &std::path::Path, name: &str, text: &str, extra: &[&str]) -> std::path::PathBuf {
+    let config = dir.join(format!("{name}.toml"));
+    std::fs::write(&config, text).unwrap();
+    let out = dir.join(format!("{name}.h5"));
+    let status = Command::new(binary())
+        .args([
+            "run",
+            config.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(extra)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    out
+}
+
+fn audit_cli(file: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(binary())
+        .arg("audit")
+        .arg(file)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+const STATIC: &str = r#"
+[simulation]
+periods = 3000
+warmup = 100
+seed = 8
+scale = 200.0
+initial = "steady_state"
+
+[rewards]
+values = [0.0, 1.0, 2.0]
+
+[revenue]
+kind = "linear"
+price = 3.0
+
+[[types]]
+name = "a"
+arrival_rate = 0.5
+departure = { kind = "table", p = [0.6, 0.3, 0.1] }
+
+[[types]]
+name = "b"
+arrival_rate = 0.5
+departure = { kind = "table", p = [0.9, 0.6, 0.5] }
+
+[policy]
+kind = "static"
+distribution = [0.3, 0.3, 0.4]
+"#;
+
+#[test]
+fn static_runs_are_fair() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = run(dir.path(), "static", STATIC, &[]);
+    let (code, text) = audit_cli(&file, &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("verdict: FAIR"));
+    let a = audit_file(&file, None, &AuditOptions::default()).unwrap();
+    // The interval of the gap (truth 0) covers 0 up to sampling noise.
+    assert!(a.runs[0].max_abs_gap < 0.02);
+}
+
+#[test]
+fn the_part_d_cycle_is_unfair_by_17_over_195() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = run(dir.path(), "cyclic", CYCLIC, &[]);
+    let (code, text) = audit_cli(&file, &["--json"]);
+    assert_eq!(code, Some(1), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["verdict"], "unfair");
+    assert_eq!(json["criterion1"], true);
+    let gap = json["max_abs_gap"].as_f64().unwrap();
+    let ci = &json["runs"][0]["max_abs_gap_interval"];
+    let truth = 17.0 / 195.0;
+    eprintln!(
+        "gap {gap}, CI [{}, {}], truth {truth}",
+        ci["low"], ci["high"]
+    );
+    assert!(ci["low"].as_f64().unwrap() <= truth && truth <= ci["high"].as_f64().unwrap());
+    assert!(json["types"][0]["reward_dist"].is_array());
+    assert!(json["types"][0]["mean_reward"].is_number());
+    assert!(json["max_tv"].is_number());
+}
+
+#[test]
+fn belief_runs_fail_criterion_1() {
+    let text = include_str!("../configs/paper/explicit-discrimination.toml")
+        .replace("periods = 100000", "periods = 2000");
+    let dir = tempfile::tempdir().unwrap();
+    let file = run(dir.path(), "belief", &text, &[]);
+    let (code, out) = audit_cli(&file, &["--json"]);
+    assert_eq!(code, Some(1));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["criterion1"], false);
+    assert_eq!(json["verdict"], "unfair");
+}
+
+/// 95 % intervals of the Part D gap (known truth 17/195) cover it in at
+/// least 90 % of 40 independent replications.
+#[test]
+fn intervals_cover_the_known_truth() {
+    let text = CYCLIC.replace("periods = 4000", "periods = 2000");
+    let dir = tempfile::tempdir().unwrap();
+    let file = run(dir.path(), "coverage", &text, &["--replications", "40"]);
+    let a = audit_file(&file, None, &AuditOptions::default()).unwrap();
+    let truth = 17.0 / 195.0;
+    let covered = a
+        .runs
+        .iter()
+        .filter(|r| r.max_abs_gap_interval.low <= truth && truth <= r.max_abs_gap_interval.high)
+        .count();
+    eprintln!("coverage {covered}/40");
+    assert!(covered >= 36, "coverage {covered}/40");
+    let across = a.across_replications.unwrap();
+    assert!(across.low <= truth && truth <= across.high, "{across:?}");
+}
+
+#[test]
+fn bad_files_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.h5");
+    std::fs::write(&junk, b"not hdf5").unwrap();
+    assert_eq!(audit_cli(&junk, &[]).0, Some(2));
+    let foreign = dir.path().join("foreign.h5");
+    hdf5::File::create(&foreign)
+        .unwrap()
+        .create_group("x")
+        .unwrap();
+    let (code, text) = audit_cli(&foreign, &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("not a tokensim"));
+    assert_eq!(audit_cli(&dir.path().join("missing.h5"), &[]).0, Some(2));
+    let file = run(
+        dir.path(),
+        "s",
+        &STATIC.replace("periods = 3000", "periods = 200"),
+        &[],
+    );
+    assert_eq!(audit_cli(&file, &["--epsilon", "2"]).0, Some(2));
+    assert_eq!(audit_cli(&file, &["--run", "7"]).0, Some(2));
+}
