@@ -257,8 +257,8 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
     for a in 0..k {
         for b in a + 1..k {
             let (mut gap, mut at) = (0.0f64, 0);
-            for r in 0..m {
-                let g = (q[a][r] - q[b][r]).abs();
+            for (r, (x, y)) in q[a].iter().zip(&q[b]).enumerate() {
+                let g = (x - y).abs();
                 if g > gap {
                     (gap, at) = (g, r);
                 }
@@ -334,14 +334,16 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
     if t1 - t0 >= window {
         let mut paid = vec![0u64; k * m];
         let mut here = vec![0u64; k];
-        let add = |t: usize, sign: i64, paid: &mut Vec<u64>, here: &mut Vec<u64>| {
-            for kk in 0..k {
-                here[kk] = (here[kk] as i64 + sign * d.active[t * k + kk] as i64) as u64;
-                for j in 0..m {
-                    let i = kk * m + j;
-                    paid[i] = (paid[i] as i64 + sign * d.reward_counts[(t * k + kk) * m + j] as i64)
-                        as u64;
-                }
+        let add = |t: usize, sign: i64, paid: &mut [u64], here: &mut [u64]| {
+            let shift = |total: &mut u64, n: u64| *total = (*total as i64 + sign * n as i64) as u64;
+            for (total, &n) in here.iter_mut().zip(&d.active[t * k..(t + 1) * k]) {
+                shift(total, n);
+            }
+            for (total, &n) in paid
+                .iter_mut()
+                .zip(&d.reward_counts[t * k * m..(t + 1) * k * m])
+            {
+                shift(total, n);
             }
         };
         for t in t0..t1 {
