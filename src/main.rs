@@ -121,6 +121,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export a run or sweep file as tidy CSV files (series, summary).
+    Export {
+        /// The HDF5 output file.
+        file: PathBuf,
+        /// Folder for the CSV files.
+        #[arg(long, value_name = "DIR")]
+        csv: PathBuf,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -212,6 +220,7 @@ fn main() -> ExitCode {
             threads,
             repeats,
         } => tokensim::commands::bench(&configs, &threads, repeats),
+        Command::Export { file, csv } => tokensim::commands::export_csv(&file, &csv),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

@@ -72,30 +72,31 @@ fn content(read: impl Fn(&str) -> Option<String>) -> String {
 }
 
 fn dataset_text(ds: &hdf5::Dataset) -> String {
-    content(|_| {
-        ds.read_raw::<u64>()
-            .map(|v| format!("{v:?}"))
-            .or_else(|_| {
-                ds.read_raw::<f64>()
-                    .map(|v| format!("{:?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()))
-            })
-            .or_else(|_| ds.read_raw::<u8>().map(|v| format!("{v:?}")))
-            .or_else(|_| ds.read_raw::<VarLenUnicode>().map(|v| format!("{v:?}")))
+    use hdf5::types::TypeDescriptor as T;
+    content(|_| match ds.dtype().ok()?.to_descriptor().ok()? {
+        T::Unsigned(_) => ds.read_raw::<u64>().ok().map(|v| format!("{v:?}")),
+        T::Float(_) => ds
+            .read_raw::<f64>()
             .ok()
+            .map(|v| format!("{:?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())),
+        T::VarLenUnicode => ds
+            .read_raw::<VarLenUnicode>()
+            .ok()
+            .map(|v| format!("{v:?}")),
+        other => Some(format!("unexpected type {other:?}")),
     })
 }
 
 fn attr_text(a: &hdf5::Attribute) -> String {
-    content(|_| {
-        a.read_raw::<u64>()
-            .map(|v| format!("{v:?}"))
-            .or_else(|_| {
-                a.read_raw::<f64>()
-                    .map(|v| format!("{:?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()))
-            })
-            .or_else(|_| a.read_raw::<u8>().map(|v| format!("{v:?}")))
-            .or_else(|_| a.read_raw::<VarLenUnicode>().map(|v| format!("{v:?}")))
+    use hdf5::types::TypeDescriptor as T;
+    content(|_| match a.dtype().ok()?.to_descriptor().ok()? {
+        T::Unsigned(_) => a.read_raw::<u64>().ok().map(|v| format!("{v:?}")),
+        T::Float(_) => a
+            .read_raw::<f64>()
             .ok()
+            .map(|v| format!("{:?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())),
+        T::VarLenUnicode => a.read_raw::<VarLenUnicode>().ok().map(|v| format!("{v:?}")),
+        other => Some(format!("unexpected type {other:?}")),
     })
 }
 

@@ -4,6 +4,7 @@
 mod audit;
 mod bench;
 mod experiment;
+mod export;
 mod fluid;
 mod run;
 mod sweep;
@@ -12,6 +13,7 @@ mod validate;
 pub use audit::audit;
 pub use bench::{bench, peak_rss, BenchRow};
 pub use experiment::experiment;
+pub use export::export_csv;
 pub use fluid::fluid;
 pub use run::{run, RunArgs};
 pub use sweep::{merge, sweep, SweepArgs};

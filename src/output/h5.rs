@@ -71,6 +71,7 @@ pub fn dataset<T: H5Type>(
     let ds = builder.create(name).map_err(h5err(name))?;
     attr_str(&ds, "units", units)?;
     attr_str(&ds, "description", description)?;
+    attr_str(&ds, "long_name", description)?;
     Ok(ds)
 }
 
@@ -90,6 +91,7 @@ pub fn string_dataset(
         .map_err(h5err(name))?;
     attr_str(&ds, "units", units)?;
     attr_str(&ds, "description", description)?;
+    attr_str(&ds, "long_name", description)?;
     Ok(ds)
 }
 

@@ -1,6 +1,7 @@
 //! Output: HDF5 files per interfaces.md §3, written atomically.
 
 mod atomic;
+mod dimensions;
 mod h5;
 mod run_group;
 mod sweep_file;

@@ -4,6 +4,7 @@ use hdf5::Group;
 use hdrhistogram::serialization::{Serializer, V2Serializer};
 use hdrhistogram::Histogram;
 
+use super::dimensions::Axes;
 use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
 use crate::error::{Error, Result};
 use crate::record::{RunRecord, LIFETIME_UNITS_PER_TOKEN};
@@ -95,33 +96,48 @@ pub fn write_run(runs: &Group, name: &str, record: &RunRecord) -> Result<()> {
 
 fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
     let s = &record.series;
+    let info = &record.info;
     let (t, k, m) = (s.periods, s.types, s.rewards);
     let g = group(run, "series")?;
-    dataset(
+    let mut axes = Axes::new();
+    let periods: Vec<u64> = (0..t as u64).collect();
+    axes.numeric(
         &g,
-        "active",
-        &s.active,
-        &[t, k],
-        "agents",
-        "N_k(t): agents of type k present and paid in period t",
+        "period",
+        &periods,
+        "period",
+        "period index t (0 = first recorded period)",
     )?;
-    dataset(
+    axes.labels(&g, "type", &info.type_names, "agent type")?;
+    axes.numeric(
         &g,
-        "arrivals",
-        &s.arrivals,
-        &[t, k],
-        "agents",
-        "agents of type k arriving in period t",
+        "reward",
+        &info.reward_values,
+        "tokens",
+        "reward value R[j]",
     )?;
-    dataset(
-        &g,
-        "departures",
-        &s.departures,
-        &[t, k],
-        "agents",
-        "agents of type k leaving at the end of period t",
-    )?;
-    dataset(
+    let counts = [
+        (
+            "active",
+            &s.active,
+            "N_k(t): agents of type k present and paid in period t",
+        ),
+        (
+            "arrivals",
+            &s.arrivals,
+            "agents of type k arriving in period t",
+        ),
+        (
+            "departures",
+            &s.departures,
+            "agents of type k leaving at the end of period t",
+        ),
+    ];
+    for (name, values, description) in counts {
+        let ds = dataset(&g, name, values, &[t, k], "agents", description)?;
+        axes.attach(&ds, &["period", "type"])?;
+    }
+    let ds = dataset(
         &g,
         "reward_counts",
         &s.reward_counts,
@@ -129,31 +145,29 @@ fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
         "agents",
         "agents of type k paid reward R[j] in period t",
     )?;
-    dataset(
-        &g,
-        "revenue",
-        &s.revenue,
-        &[t],
-        "money",
-        "theta * f(N/theta): revenue of the whole market in period t",
-    )?;
-    dataset(
-        &g,
-        "reward_cost",
-        &s.reward_cost,
-        &[t],
-        "money",
-        "c * sum of rewards paid in period t",
-    )?;
-    dataset(
-        &g,
-        "profit",
-        &s.profit,
-        &[t],
-        "money",
-        "revenue - reward_cost (divide by theta for the normalized profit)",
-    )?;
-    dataset(
+    axes.attach(&ds, &["period", "type", "reward"])?;
+    let money = [
+        (
+            "revenue",
+            &s.revenue,
+            "theta * f(N/theta): revenue of the whole market in period t",
+        ),
+        (
+            "reward_cost",
+            &s.reward_cost,
+            "c * sum of rewards paid in period t",
+        ),
+        (
+            "profit",
+            &s.profit,
+            "revenue - reward_cost (divide by theta for the normalized profit)",
+        ),
+    ];
+    for (name, values, description) in money {
+        let ds = dataset(&g, name, values, &[t], "money", description)?;
+        axes.attach(&ds, &["period"])?;
+    }
+    let ds = dataset(
         &g,
         "policy_dist",
         &s.policy_dist,
@@ -161,6 +175,7 @@ fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
         "probability",
         "distribution over R announced by the policy in period t (NaN rows: per-agent rewards)",
     )?;
+    axes.attach(&ds, &["period", "reward"])?;
     Ok(())
 }
 
@@ -169,8 +184,24 @@ fn write_fairness(run: &Group, record: &RunRecord) -> Result<()> {
     let g = group(run, "fairness")?;
     let k = f.reward_dist.len();
     let m = f.reward_dist.first().map_or(0, Vec::len);
+    let info = &record.info;
+    let mut axes = Axes::new();
+    axes.labels(&g, "type", &info.type_names, "agent type")?;
+    axes.labels(
+        &g,
+        "other_type",
+        &info.type_names,
+        "agent type compared with",
+    )?;
+    axes.numeric(
+        &g,
+        "reward",
+        &info.reward_values,
+        "tokens",
+        "reward value R[j]",
+    )?;
     let flat: Vec<f64> = f.reward_dist.iter().flatten().copied().collect();
-    dataset(
+    let ds = dataset(
         &g,
         "reward_dist",
         &flat,
@@ -178,8 +209,9 @@ fn write_fairness(run: &Group, record: &RunRecord) -> Result<()> {
         "probability",
         "q_k(r): fraction of type k's agent-periods after warmup paid reward R[j]",
     )?;
+    axes.attach(&ds, &["type", "reward"])?;
     let tv: Vec<f64> = f.tv_distance.iter().flatten().copied().collect();
-    dataset(
+    let ds = dataset(
         &g,
         "tv_distance",
         &tv,
@@ -187,6 +219,7 @@ fn write_fairness(run: &Group, record: &RunRecord) -> Result<()> {
         "probability",
         "total-variation distance between types' reward_dist",
     )?;
+    axes.attach(&ds, &["type", "other_type"])?;
     attr_scalar(&g, "max_tv", f.max_tv)?;
     attr_scalar(&g, "max_abs_gap", f.max_abs_gap)?;
     attr_scalar(&g, "epsilon", f.epsilon)?;

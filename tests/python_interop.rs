@@ -1,0 +1,133 @@
+//! Python interop: `scripts/read_output.py` (h5py + pandas) and
+//! `xarray.open_dataset(..., engine="h5netcdf")` on a fresh run, and the CSV
+//! export read back. Installs h5py, pandas, h5netcdf and xarray with pip
+//! when they are missing.
+
+mod common;
+
+use std::process::Command;
+
+use common::binary;
+
+fn python() -> String {
+    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn ensure_packages() {
+    let ok = Command::new(python())
+        .args(["-c", "import h5py, pandas, h5netcdf, xarray"])
+        .status()
+        .expect("python3 is needed for the interop tests")
+        .success();
+    if !ok {
+        let status = Command::new(python())
+            .args([
+                "-m", "pip", "install", "--quiet", "h5py", "pandas", "h5netcdf", "xarray",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "pip install failed");
+    }
+}
+
+#[test]
+fn python_reads_runs_with_h5py_pandas_and_xarray() {
+    ensure_packages();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("q.h5");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let status = Command::new(binary())
+        .args([
+            "run",
+            &format!("{root}/configs/quickstart.toml"),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args([
+            "--set",
+            "simulation.periods=800",
+            "--set",
+            "simulation.warmup=100",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let script = Command::new(python())
+        .arg(format!("{root}/scripts/read_output.py"))
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&script.stdout);
+    assert!(
+        script.status.success(),
+        "{}",
+        String::from_utf8_lossy(&script.stderr)
+    );
+    assert!(
+        text.contains("steady:") && text.contains("fickle:") && text.contains("fairness: fair"),
+        "{text}"
+    );
+
+    let check = format!(
+        r#"
+import xarray as xr, numpy as np, h5py
+ds = xr.open_dataset("{path}", group="runs/0/series", engine="h5netcdf")
+assert dict(ds.sizes) == {{"period": 800, "type": 2, "reward": 4}}, ds.sizes
+assert list(ds["type"].values) == ["steady", "fickle"]
+assert ds["active"].dims == ("period", "type")
+assert ds["reward_counts"].dims == ("period", "type", "reward")
+assert ds["active"].attrs["units"] == "agents" and "long_name" in ds["active"].attrs
+with h5py.File("{path}") as f:
+    raw = f["runs/0/series/active"][:]
+assert np.array_equal(ds["active"].values, raw)
+fair = xr.open_dataset("{path}", group="runs/0/fairness", engine="h5netcdf")
+assert fair["reward_dist"].dims == ("type", "reward")
+print("xarray ok", float(ds["active"].sel(type="steady").mean()))
+"#,
+        path = out.display()
+    );
+    let xr = Command::new(python())
+        .args(["-c", &check])
+        .output()
+        .unwrap();
+    assert!(
+        xr.status.success(),
+        "{}",
+        String::from_utf8_lossy(&xr.stderr)
+    );
+
+    let csv = dir.path().join("csv");
+    let export = Command::new(binary())
+        .args([
+            "export",
+            out.to_str().unwrap(),
+            "--csv",
+            csv.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(export.success());
+    let pandas = format!(
+        r#"
+import pandas as pd
+s = pd.read_csv("{dir}/series.csv")
+assert set(s.variable) >= {{"active", "arrivals", "departures", "reward_count", "profit"}}
+assert len(s[(s.variable == "active")]) == 800 * 2
+m = pd.read_csv("{dir}/summary.csv")
+assert list(m.type) == ["steady", "fickle"] and (m.verdict == "fair").all()
+print("csv ok")
+"#,
+        dir = csv.display()
+    );
+    let pd = Command::new(python())
+        .args(["-c", &pandas])
+        .output()
+        .unwrap();
+    assert!(
+        pd.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pd.stderr)
+    );
+}
