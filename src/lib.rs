@@ -63,6 +63,7 @@ pub mod model;
 pub mod output;
 pub mod policy;
 pub mod record;
+pub mod report;
 pub mod runner;
 pub mod stats;
 pub mod sweep;

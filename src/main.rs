@@ -129,6 +129,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         csv: PathBuf,
     },
+    /// Plots (SVG and PNG) and an HTML page with the audit, for a run or sweep file.
+    Report {
+        /// The HDF5 output file.
+        file: PathBuf,
+        /// Output folder [default: output/<file-stem>-report].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -221,6 +229,7 @@ fn main() -> ExitCode {
             repeats,
         } => tokensim::commands::bench(&configs, &threads, repeats),
         Command::Export { file, csv } => tokensim::commands::export_csv(&file, &csv),
+        Command::Report { file, out } => tokensim::commands::report(&file, out.as_deref()),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

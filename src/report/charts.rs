@@ -1,0 +1,246 @@
+//! The charts of a report, drawn on any plotters backend (SVG and PNG).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// A chart failure, as text (plotters' errors are backend-generic).
+pub type ChartResult = Result<(), String>;
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// Distinct colours for up to 10 series, then repeating.
+pub fn colour(i: usize) -> RGBColor {
+    const PALETTE: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Tick labels without spurious decimals: "4000", "0.25".
+fn tick(x: &f64) -> String {
+    let a = x.abs();
+    if a >= 100.0 || (a - a.round()).abs() < 1e-9 {
+        format!("{x:.0}")
+    } else if a >= 1.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn range(values: impl Iterator<Item = f64>, floor_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if floor_zero {
+        lo = lo.min(0.0);
+    }
+    if hi <= lo {
+        hi = lo + 1.0;
+    }
+    (lo, hi + 0.05 * (hi - lo))
+}
+
+/// Lines y_k(x) for several named series, with axis labels.
+pub fn lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    reference: Option<(&str, f64)>,
+) -> ChartResult {
+    area.fill(&WHITE).map_err(err)?;
+    let (x0, x1) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)), false);
+    let (y0, y1) = range(
+        series
+            .iter()
+            .flat_map(|s| s.1.iter().map(|p| p.1))
+            .chain(reference.map(|r| r.1)),
+        true,
+    );
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    for (i, (name, points)) in series.iter().enumerate() {
+        let c = colour(i);
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+            .map_err(err)?
+            .label(name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+    }
+    if let Some((name, level)) = reference {
+        chart
+            .draw_series(LineSeries::new(
+                [(x0, level), (x1, level)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(err)?
+            .label(name.to_string())
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    area.present().map_err(err)
+}
+
+/// Grouped bars: for each category (x), one bar per group.
+pub fn grouped_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    categories: &[String],
+    groups: &[(String, Vec<f64>)],
+) -> ChartResult {
+    area.fill(&WHITE).map_err(err)?;
+    let (_, y1) = range(groups.iter().flat_map(|g| g.1.iter().copied()), true);
+    let n = categories.len().max(1);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0.0..y1)
+        .map_err(err)?;
+    let labels = categories.to_vec();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&move |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    let width = 0.8 / groups.len().max(1) as f64;
+    for (g, (name, values)) in groups.iter().enumerate() {
+        let c = colour(g);
+        chart
+            .draw_series(
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(j, &v)| {
+                        let left = j as f64 - 0.4 + g as f64 * width;
+                        Rectangle::new([(left, 0.0), (left + width * 0.95, v)], c.filled())
+                    }),
+            )
+            .map_err(err)?
+            .label(name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    area.present().map_err(err)
+}
+
+/// Points with vertical error bars (mean ± 1.96 s.e.) against a parameter;
+/// `labels` names categorical x positions when the parameter is not numeric.
+pub fn error_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: &[(f64, f64, f64)],
+    labels: Option<Vec<String>>,
+) -> ChartResult {
+    area.fill(&WHITE).map_err(err)?;
+    let (mut x0, mut x1) = range(points.iter().map(|p| p.0), false);
+    let pad = 0.08 * (x1 - x0).max(1.0);
+    x0 -= pad;
+    x1 += pad;
+    let (y0, y1) = range(points.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2]), false);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16));
+    let formatter;
+    if let Some(names) = labels {
+        formatter = move |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        mesh.x_label_formatter(&formatter);
+    }
+    mesh.draw().map_err(err)?;
+    let c = colour(0);
+    chart
+        .draw_series(
+            points
+                .iter()
+                .map(|&(x, y, e)| ErrorBar::new_vertical(x, y - e, y, y + e, c.filled(), 10)),
+        )
+        .map_err(err)?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .map(|&(x, y, _)| Circle::new((x, y), 4, c.filled())),
+        )
+        .map_err(err)?;
+    area.present().map_err(err)
+}

@@ -1,0 +1,99 @@
+//! The report's `index.html`: the audit table and the figures.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::Figure;
+use crate::audit::FileAudit;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The page.
+pub fn page(file: &Path, audit: &FileAudit, figures: &[Figure]) -> String {
+    let mut h = String::new();
+    let title = format!("tokensim report: {}", file.display());
+    let _ = write!(
+        h,
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{t}</title>
+<style>
+body {{ font-family: DejaVu Sans, Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 980px; color: #222; }}
+h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.2em; margin-top: 1.6em; }}
+table {{ border-collapse: collapse; margin: 0.6em 0; }}
+th, td {{ border: 1px solid #ccc; padding: 4px 10px; text-align: right; }}
+th {{ background: #f2f2f2; }} td.l, th.l {{ text-align: left; }}
+.fair {{ color: #17803d; font-weight: bold; }} .unfair {{ color: #b42318; font-weight: bold; }}
+figure {{ margin: 1.2em 0; }} figcaption {{ color: #555; font-size: 0.9em; }}
+img {{ width: 100%; border: 1px solid #eee; }}
+</style></head><body>
+<h1>{t}</h1>
+"#,
+        t = escape(&title)
+    );
+    let _ = writeln!(
+        h,
+        "<p>Fairness verdict: <span class=\"{v}\">{V}</span> — {fair} of {n} run(s) fair at ε = {e}; largest reward gap {gap:.4}, largest total variation {tv:.4}; criterion 1 (one distribution per period) {c}.</p>",
+        v = audit.verdict,
+        V = audit.verdict.to_uppercase(),
+        fair = audit.fair_runs,
+        n = audit.runs.len(),
+        e = audit.epsilon,
+        gap = audit.max_abs_gap,
+        tv = audit.max_tv,
+        c = if audit.criterion1 { "holds" } else { "fails" }
+    );
+    h.push_str("<h2>Audit by run</h2>\n<table><tr><th class=\"l\">run</th><th>verdict</th><th>max gap</th><th>95% CI</th><th>max TV</th><th>criterion 1</th><th>mean-reward difference</th><th>ratio</th><th>worst window gap</th></tr>\n");
+    for r in audit.runs.iter().take(50) {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td class=\"{}\">{}</td><td>{:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4} (t = {})</td></tr>",
+            escape(&r.run),
+            r.verdict,
+            r.verdict,
+            r.max_abs_gap,
+            r.max_abs_gap_interval.low,
+            r.max_abs_gap_interval.high,
+            r.max_tv,
+            if r.criterion1 { "holds" } else { "fails" },
+            r.mean_reward_difference,
+            r.mean_reward_ratio,
+            r.worst_window.1,
+            r.worst_window.0
+        );
+    }
+    if audit.runs.len() > 50 {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\" colspan=\"9\">… {} more runs</td></tr>",
+            audit.runs.len() - 50
+        );
+    }
+    h.push_str("</table>\n<h2>Types (averaged over runs)</h2>\n<table><tr><th class=\"l\">type</th><th>mean reward (tokens)</th><th>agent-periods</th><th class=\"l\">reward distribution q_k(r)</th></tr>\n");
+    for t in &audit.types {
+        let q: Vec<String> = t.reward_dist.iter().map(|v| format!("{v:.4}")).collect();
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{:.4}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            escape(&t.name),
+            t.mean_reward,
+            t.agent_periods,
+            q.join(", ")
+        );
+    }
+    h.push_str("</table>\n<h2>Figures</h2>\n");
+    for f in figures {
+        let _ = writeln!(
+            h,
+            "<figure><img src=\"{n}.svg\" alt=\"{c}\"><figcaption>{c} (<a href=\"{n}.png\">PNG</a>)</figcaption></figure>",
+            n = escape(&f.name),
+            c = escape(&f.caption)
+        );
+    }
+    h.push_str("</body></html>\n");
+    h
+}

@@ -1,0 +1,272 @@
+//! `tokensim report`: plots (SVG and PNG) and an HTML page for a run or
+//! sweep file — populations, rewards by type, lifetime rewards, the
+//! fairness window over time, and for sweeps the headline metric against
+//! each swept parameter — next to the audit table.
+
+mod charts;
+mod html;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use hdf5::types::VarLenUnicode;
+use plotters::prelude::*;
+
+use crate::audit::{audit_file, open, read_run, AuditOptions};
+use crate::error::{Error, Result};
+
+/// Pixel size of every chart.
+const SIZE: (u32, u32) = (900, 500);
+
+static FONT: Once = Once::new();
+
+/// Registers the bundled DejaVu Sans for PNG text (no system fonts needed).
+fn register_font() {
+    FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        // The font is valid: it ships with the crate.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, bytes);
+    });
+}
+
+/// One chart written as `name.svg` and `name.png`.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// File stem.
+    pub name: String,
+    /// Caption under it on the page.
+    pub caption: String,
+}
+
+/// Draws a chart on both backends (a macro, since the closure is generic).
+macro_rules! chart {
+    ($dir:expr, $name:expr, |$area:ident| $body:expr) => {{
+        let fail = |e: String| Error::Input(format!("report: drawing {}: {e}", $name));
+        {
+            let path = $dir.join(format!("{}.svg", $name));
+            let $area = SVGBackend::new(&path, SIZE).into_drawing_area();
+            $body.map_err(fail)?;
+        }
+        let path = $dir.join(format!("{}.png", $name));
+        let $area = BitMapBackend::new(&path, SIZE).into_drawing_area();
+        $body.map_err(fail)?;
+    }};
+}
+
+/// Writes the report of `file` into `dir`; returns the files written.
+pub fn report(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+    register_font();
+    let audit = audit_file(file, None, &AuditOptions::default())?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let (h5, _) = open(file)?;
+    let first = &audit.runs[0];
+    let data = read_run(&h5, &file.display().to_string(), &first.run)?;
+    let mut figures = Vec::new();
+    let k = data.type_names.len();
+
+    let agents: Vec<(String, Vec<(f64, f64)>)> = (0..k)
+        .map(|kk| {
+            let points = (0..data.periods)
+                .map(|t| (t as f64, data.active[t * k + kk] as f64))
+                .collect();
+            (data.type_names[kk].clone(), points)
+        })
+        .collect();
+    chart!(dir, "agents", |area| charts::lines(
+        &area,
+        "Agents present by type",
+        "period",
+        "agents present (paid) per period",
+        &agents,
+        None
+    ));
+    figures.push(Figure {
+        name: "agents".into(),
+        caption: format!(
+            "Agents of each type present and paid in every period (run {}).",
+            first.run
+        ),
+    });
+
+    let categories: Vec<String> = data.rewards.iter().map(|r| format!("{r}")).collect();
+    let groups: Vec<(String, Vec<f64>)> = audit
+        .types
+        .iter()
+        .map(|t| (t.name.clone(), t.reward_dist.clone()))
+        .collect();
+    chart!(dir, "reward_distribution", |area| charts::grouped_bars(
+        &area,
+        "Reward distribution by type (after warm-up)",
+        "reward (tokens)",
+        "share of the type's agent-periods",
+        &categories,
+        &groups
+    ));
+    figures.push(Figure {
+        name: "reward_distribution".into(),
+        caption: "q_k(r): the share of each type's agent-periods paid each reward, averaged over runs. Equal bars are group-fair.".into(),
+    });
+
+    let lifetime: Vec<(String, Vec<(f64, f64)>)> = first
+        .types
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.lifetime_reward_quantiles
+                    .iter()
+                    .map(|&(q, v)| (q, v))
+                    .collect(),
+            )
+        })
+        .collect();
+    chart!(dir, "lifetime_reward", |area| charts::lines(
+        &area,
+        "Lifetime reward quantiles by type",
+        "quantile",
+        "total reward over the stay (tokens)",
+        &lifetime,
+        None
+    ));
+    figures.push(Figure {
+        name: "lifetime_reward".into(),
+        caption: "Quantiles of the total reward each departed agent received over its stay.".into(),
+    });
+
+    let window: Vec<(String, Vec<(f64, f64)>)> = vec![(
+        format!("max gap over a {}-period window", first.window),
+        first
+            .window_gaps
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| ((data.warmup + i) as f64, g))
+            .collect(),
+    )];
+    chart!(dir, "window_gap", |area| charts::lines(
+        &area,
+        "Largest reward gap between types, sliding window",
+        "first period of the window",
+        "max |q_k(r) - q_k'(r)| (probability)",
+        &window,
+        Some(("epsilon", audit.epsilon))
+    ));
+    figures.push(Figure {
+        name: "window_gap".into(),
+        caption: format!(
+            "Largest gap between two types' reward distributions within each window of {} periods; the worst is {:.4} from period {}.",
+            first.window, first.worst_window.1, first.worst_window.0
+        ),
+    });
+
+    for (key, points, labels) in sweep_points(&h5)? {
+        let name = format!(
+            "sweep_{}",
+            key.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        chart!(dir, name, |area| charts::error_bars(
+            &area,
+            "Normalized profit against a swept parameter",
+            &key,
+            "profit per period / scale (mean ± 1.96 s.e.)",
+            &points,
+            labels.clone()
+        ));
+        figures.push(Figure {
+            caption: format!(
+                "Mean normalized profit over the runs at each value of {key}, with 95% error bars."
+            ),
+            name,
+        });
+    }
+
+    let index = dir.join("index.html");
+    std::fs::write(&index, html::page(file, &audit, &figures)).map_err(|source| Error::Io {
+        path: index.clone(),
+        source,
+    })?;
+    let mut written = vec![index];
+    for f in &figures {
+        written.push(dir.join(format!("{}.svg", f.name)));
+        written.push(dir.join(format!("{}.png", f.name)));
+    }
+    Ok(written)
+}
+
+/// For a sweep file: per swept key, (x, mean profit, 1.96·s.e.) per value,
+/// with category labels when the key is not numeric.
+#[allow(clippy::type_complexity)]
+fn sweep_points(
+    file: &hdf5::File,
+) -> Result<Vec<(String, Vec<(f64, f64, f64)>, Option<Vec<String>>)>> {
+    let Ok(summary) = file.group("summary") else {
+        return Ok(Vec::new());
+    };
+    let runs = file
+        .group("runs")
+        .map_err(|e| Error::Input(format!("report: /runs: {e}")))?;
+    let keys: Vec<String> = runs
+        .group("0")
+        .ok()
+        .and_then(|g| g.attr("grid_keys").ok())
+        .and_then(|a| a.read_raw::<VarLenUnicode>().ok())
+        .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
+        .unwrap_or_default();
+    let profit: Vec<f64> = summary
+        .dataset("mean_profit_per_scale")
+        .and_then(|d| d.read_raw())
+        .map_err(|e| Error::Input(format!("report: /summary: {e}")))?;
+    let mut out = Vec::new();
+    for key in keys {
+        let Ok(ds) = summary.dataset(&key) else {
+            continue;
+        };
+        let (values, labels): (Vec<f64>, Option<Vec<String>>) = match ds.read_raw::<VarLenUnicode>()
+        {
+            Ok(text) => {
+                let mut names: Vec<String> = Vec::new();
+                let idx = text
+                    .iter()
+                    .map(|s| {
+                        let s = s.as_str().to_string();
+                        match names.iter().position(|n| *n == s) {
+                            Some(i) => i as f64,
+                            None => {
+                                names.push(s);
+                                (names.len() - 1) as f64
+                            }
+                        }
+                    })
+                    .collect();
+                (idx, Some(names))
+            }
+            Err(_) => (ds.read_raw::<f64>().unwrap_or_default(), None),
+        };
+        let mut distinct: Vec<f64> = values.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        let points = distinct
+            .iter()
+            .map(|&x| {
+                let ys: Vec<f64> = values
+                    .iter()
+                    .zip(&profit)
+                    .filter(|(v, p)| **v == x && p.is_finite())
+                    .map(|(_, p)| *p)
+                    .collect();
+                let n = ys.len().max(1) as f64;
+                let mean = ys.iter().sum::<f64>() / n;
+                let sd = if ys.len() > 1 {
+                    (ys.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+                } else {
+                    0.0
+                };
+                (x, mean, 1.96 * sd / n.sqrt())
+            })
+            .collect();
+        out.push((key, points, labels));
+    }
+    Ok(out)
+}
