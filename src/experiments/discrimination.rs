@@ -48,13 +48,7 @@ pub fn implicit_discrimination(size: Size) -> Result<DiscriminationStudy> {
         Size::Full => (6_000, 8),
     };
     let name = "implicit-discrimination.toml";
-    let sets = |kind: &str| {
-        vec![
-            format!("policy.kind={kind}"),
-            format!("simulation.periods={periods}"),
-            format!("simulation.replications={replications}"),
-        ]
-    };
+    let sets = |kind: &str| policy_sets(kind, periods, replications);
     let cyclic = load(name, &sets("cyclic"))?;
     let model = Model::new(&cyclic);
     let cycle_value = cyclic_fluid_value(&model, cyclic.policy.cycle.as_ref().expect("cyclic"));
@@ -81,13 +75,7 @@ pub fn explicit_discrimination(size: Size) -> Result<DiscriminationStudy> {
         Size::Full => (100_000, 8),
     };
     let name = "explicit-discrimination.toml";
-    let sets = |kind: &str| {
-        vec![
-            format!("policy.kind={kind}"),
-            format!("simulation.periods={periods}"),
-            format!("simulation.replications={replications}"),
-        ]
-    };
+    let sets = |kind: &str| policy_sets(kind, periods, replications);
     let belief = load(name, &sets("belief"))?;
     let model = Model::new(&belief);
     let runs = simulate(&belief)?;
@@ -101,6 +89,15 @@ pub fn explicit_discrimination(size: Size) -> Result<DiscriminationStudy> {
         None,
         None,
     )
+}
+
+/// Overrides that switch a paper configuration to `kind` at a given size.
+fn policy_sets(kind: &str, periods: u32, replications: u32) -> Vec<String> {
+    vec![
+        format!("policy.kind={kind}"),
+        format!("simulation.periods={periods}"),
+        format!("simulation.replications={replications}"),
+    ]
 }
 
 fn study(

@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use super::dimensions::Axes;
 use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
 use crate::error::{Error, Result};
-use crate::record::{RunRecord, LIFETIME_UNITS_PER_TOKEN};
+use crate::record::{RunInfo, RunRecord, LIFETIME_UNITS_PER_TOKEN};
 use crate::stats::Estimate;
 
 /// Quantiles tabulated beside each serialized histogram.
@@ -94,6 +94,17 @@ pub fn write_run(runs: &Group, name: &str, record: &RunRecord) -> Result<()> {
     Ok(())
 }
 
+/// The reward axis R of a group's datasets.
+fn reward_axis(axes: &mut Axes, g: &Group, info: &RunInfo) -> Result<()> {
+    axes.numeric(
+        g,
+        "reward",
+        &info.reward_values,
+        "tokens",
+        "reward value R[j]",
+    )
+}
+
 fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
     let s = &record.series;
     let info = &record.info;
@@ -109,13 +120,7 @@ fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
         "period index t (0 = first recorded period)",
     )?;
     axes.labels(&g, "type", &info.type_names, "agent type")?;
-    axes.numeric(
-        &g,
-        "reward",
-        &info.reward_values,
-        "tokens",
-        "reward value R[j]",
-    )?;
+    reward_axis(&mut axes, &g, info)?;
     let counts = [
         (
             "active",
@@ -193,13 +198,7 @@ fn write_fairness(run: &Group, record: &RunRecord) -> Result<()> {
         &info.type_names,
         "agent type compared with",
     )?;
-    axes.numeric(
-        &g,
-        "reward",
-        &info.reward_values,
-        "tokens",
-        "reward value R[j]",
-    )?;
+    reward_axis(&mut axes, &g, info)?;
     let flat: Vec<f64> = f.reward_dist.iter().flatten().copied().collect();
     let ds = dataset(
         &g,

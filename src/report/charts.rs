@@ -1,5 +1,6 @@
 //! The charts of a report, drawn on any plotters backend (SVG and PNG).
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -57,6 +58,19 @@ fn range(values: impl Iterator<Item = f64>, floor_zero: bool) -> (f64, f64) {
     (lo, hi + 0.05 * (hi - lo))
 }
 
+/// The legend box, upper right.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> ChartResult {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(err)
+}
+
 /// Lines y_k(x) for several named series, with axis labels.
 pub fn lines<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -110,13 +124,7 @@ pub fn lines<DB: DrawingBackend>(
             .label(name.to_string())
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    draw_legend(&mut chart)?;
     area.present().map_err(err)
 }
 
@@ -176,13 +184,7 @@ pub fn grouped_bars<DB: DrawingBackend>(
             .label(name.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    draw_legend(&mut chart)?;
     area.present().map_err(err)
 }
 
