@@ -22,6 +22,7 @@ fn model(rewards: Vec<f64>, revenue: RevenueFn, types: Vec<(f64, Vec<f64>)>) -> 
         cost_per_token: 1.0,
         revenue,
         rewards,
+        economy: None,
     }
 }
 
@@ -270,6 +271,7 @@ fn propositions_5_7_and_5_8_linear_s_closed_forms() {
             cost_per_token: 1.0,
             revenue,
             rewards: rewards.clone(),
+            economy: None,
         };
         let s = solve(&inst);
         let top = v + delta;

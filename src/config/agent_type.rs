@@ -17,6 +17,31 @@ pub struct TypeConfig {
     pub arrival_rate: f64,
     /// Departure function p_k.
     pub departure: DepartureConfig,
+    /// Token economy: tasks per period at the reference issuance rate (μ_k).
+    #[serde(default)]
+    pub task_rate: f64,
+    /// Token economy: effort response η_k ≥ 0 to the issuance rate.
+    #[serde(default)]
+    pub effort_elasticity: f64,
+    /// Token economy: shopping visits per period (ν_k).
+    #[serde(default)]
+    pub shopping_rate: f64,
+    /// Token economy: what departure looks at — the policy reward (the
+    /// paper's model) or all tokens credited this period.
+    #[serde(default)]
+    pub departure_signal: DepartureSignal,
+}
+
+/// What an agent's departure decision looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DepartureSignal {
+    /// The policy reward (with memory, as configured).
+    #[default]
+    Reward,
+    /// All tokens credited this period (tasks and reward); memory is not
+    /// applied to this signal.
+    Credited,
 }
 
 /// Departure function families (model.md A.3).
@@ -108,6 +133,17 @@ impl TypeConfig {
             );
         }
         problems.non_negative(&format!("{key}.arrival_rate"), self.arrival_rate);
+        problems.non_negative(&format!("{key}.task_rate"), self.task_rate);
+        problems.non_negative(&format!("{key}.effort_elasticity"), self.effort_elasticity);
+        problems.non_negative(&format!("{key}.shopping_rate"), self.shopping_rate);
+        if self.departure_signal == DepartureSignal::Credited
+            && self.departure.kind == DepartureKind::JointTable
+        {
+            problems.push(
+                format!("{key}.departure_signal"),
+                "\"reward\" with a joint_table departure (it is defined on rewards)",
+            );
+        }
         self.departure
             .validate(&format!("{key}.departure"), rewards, problems);
     }

@@ -6,6 +6,7 @@
 //! it) and what was expected. Nothing here simulates; see [`crate::engine`].
 
 mod agent_type;
+mod economy;
 mod fairness;
 mod overrides;
 mod policy;
@@ -21,8 +22,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use agent_type::{
-    kind_name, DepartureConfig, DepartureKind, MemoryConfig, ProbabilityTable, TypeConfig,
-    MAX_MEMORY,
+    kind_name, DepartureConfig, DepartureKind, DepartureSignal, MemoryConfig, ProbabilityTable,
+    TypeConfig, MAX_MEMORY,
+};
+pub use economy::{
+    BudgetConfig, Channel, EconomyConfig, ElasticityClass, GoodConfig, InitialBalance,
+    InitialBalanceKind, MallConfig,
 };
 pub use fairness::{FairnessConfig, DEFAULT_EPSILON};
 pub use overrides::Override;
@@ -52,6 +57,19 @@ pub struct Config {
     /// The built-in fairness check.
     #[serde(default)]
     pub fairness: FairnessConfig,
+    /// The token economy (absent: the paper's model alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economy: Option<EconomyConfig>,
+    /// The mall (token economy).
+    #[serde(default, skip_serializing_if = "mall_is_empty")]
+    pub mall: MallConfig,
+    /// The annual budget for real goods (token economy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetConfig>,
+}
+
+fn mall_is_empty(mall: &MallConfig) -> bool {
+    mall.goods.is_empty()
 }
 
 impl Config {
@@ -162,6 +180,26 @@ impl Config {
         self.policy
             .validate(&self.rewards.values, &self.type_names(), problems);
         self.fairness.validate(problems);
+        if let Some(economy) = &self.economy {
+            economy.validate(problems);
+        } else {
+            let economy_keys = !self.mall.goods.is_empty()
+                || self.budget.is_some()
+                || self
+                    .types
+                    .iter()
+                    .any(|t| t.task_rate > 0.0 || t.shopping_rate > 0.0);
+            if economy_keys {
+                problems.push(
+                    "economy",
+                    "an [economy] section (issuance_rate, ...) when the mall, a budget or task and shopping rates are configured",
+                );
+            }
+        }
+        self.mall.validate(problems);
+        if let Some(budget) = &self.budget {
+            budget.validate(problems);
+        }
     }
 
     /// The fully resolved configuration (defaults filled in) as TOML.

@@ -31,14 +31,21 @@ pub struct AgentChunk {
     pub(crate) state_width: usize,
     /// Scratch: this period's reward index of each agent (per-agent plans).
     pub(crate) rewards: Vec<u8>,
+    /// Token balance (token economy only; empty otherwise).
+    pub(crate) balance: Vec<u64>,
     /// Arrivals placed here for the coming step, as (type, count) runs.
     pub(crate) incoming: Vec<(u8, u32)>,
     pub(crate) incoming_total: usize,
 }
 
 impl AgentChunk {
-    fn new(types: usize, state_width: usize) -> Self {
+    fn new(types: usize, state_width: usize, balances: bool) -> Self {
         AgentChunk {
+            balance: if balances {
+                vec![0; CHUNK_CAPACITY]
+            } else {
+                Vec::new()
+            },
             len: 0,
             type_id: vec![0; CHUNK_CAPACITY],
             history: vec![0; CHUNK_CAPACITY],
@@ -77,6 +84,9 @@ impl AgentChunk {
             self.lifetime_reward[range.clone()].fill(lifetime);
             let w = self.state_width;
             self.policy_state[range.start * w..range.end * w].fill(0.0);
+            if !self.balance.is_empty() {
+                self.balance[range.clone()].fill(0);
+            }
             self.len = range.end;
         }
         self.incoming.clear();
@@ -84,8 +94,18 @@ impl AgentChunk {
     }
 
     /// Appends one agent directly (initial population).
-    pub(crate) fn push(&mut self, type_id: u8, history: u64, tenure: u32, lifetime: f64) {
+    pub(crate) fn push(
+        &mut self,
+        type_id: u8,
+        history: u64,
+        tenure: u32,
+        lifetime: f64,
+        balance: u64,
+    ) {
         let i = self.len;
+        if !self.balance.is_empty() {
+            self.balance[i] = balance;
+        }
         self.type_id[i] = type_id;
         self.history[i] = history;
         self.tenure[i] = tenure;
@@ -102,17 +122,20 @@ pub struct AgentStore {
     pub(crate) chunks: Vec<AgentChunk>,
     types: usize,
     state_width: usize,
+    balances: bool,
     /// First chunk that may have room, for [`AgentStore::push`].
     cursor: usize,
 }
 
 impl AgentStore {
-    /// An empty store for `types` types and `state_width` policy floats per agent.
-    pub fn new(types: usize, state_width: usize) -> Self {
+    /// An empty store for `types` types and `state_width` policy floats per
+    /// agent, with a token-balance column when `balances`.
+    pub fn new(types: usize, state_width: usize, balances: bool) -> Self {
         AgentStore {
             chunks: Vec::new(),
             types,
             state_width,
+            balances,
             cursor: 0,
         }
     }
@@ -120,6 +143,16 @@ impl AgentStore {
     /// Agents currently stored.
     pub fn population(&self) -> usize {
         self.chunks.iter().map(|c| c.len).sum()
+    }
+
+    /// Σ balances of the agents present, and per type the balances (token economy).
+    pub fn balances(&self) -> impl Iterator<Item = (u8, u64)> + '_ {
+        self.chunks.iter().flat_map(|c| {
+            c.type_id[..c.len]
+                .iter()
+                .copied()
+                .zip(c.balance.iter().copied())
+        })
     }
 
     /// Chunks in use.
@@ -132,7 +165,7 @@ impl AgentStore {
         let wanted = agents.div_ceil(CHUNK_CAPACITY);
         while self.chunks.len() < wanted {
             self.chunks
-                .push(AgentChunk::new(self.types, self.state_width));
+                .push(AgentChunk::new(self.types, self.state_width, self.balances));
         }
     }
 
@@ -145,7 +178,7 @@ impl AgentStore {
             while left > 0 {
                 if chunk == self.chunks.len() {
                     self.chunks
-                        .push(AgentChunk::new(self.types, self.state_width));
+                        .push(AgentChunk::new(self.types, self.state_width, self.balances));
                 }
                 let c = &mut self.chunks[chunk];
                 let take = left.min(c.room());
@@ -162,15 +195,22 @@ impl AgentStore {
     }
 
     /// Appends one agent to the first chunk with room (initial population).
-    pub(crate) fn push(&mut self, type_id: u8, history: u64, tenure: u32, lifetime: f64) {
+    pub(crate) fn push(
+        &mut self,
+        type_id: u8,
+        history: u64,
+        tenure: u32,
+        lifetime: f64,
+        balance: u64,
+    ) {
         while self.cursor < self.chunks.len() && self.chunks[self.cursor].room() == 0 {
             self.cursor += 1;
         }
         if self.cursor == self.chunks.len() {
             self.chunks
-                .push(AgentChunk::new(self.types, self.state_width));
+                .push(AgentChunk::new(self.types, self.state_width, self.balances));
         }
-        self.chunks[self.cursor].push(type_id, history, tenure, lifetime);
+        self.chunks[self.cursor].push(type_id, history, tenure, lifetime, balance);
     }
 }
 
@@ -180,7 +220,7 @@ mod tests {
 
     #[test]
     fn arrivals_fill_chunks_in_order() {
-        let mut store = AgentStore::new(2, 0);
+        let mut store = AgentStore::new(2, 0, false);
         store.place_arrivals(&[CHUNK_CAPACITY as u64 + 5, 3]);
         assert_eq!(store.chunk_count(), 2);
         assert_eq!(store.chunks[0].incoming, vec![(0, CHUNK_CAPACITY as u32)]);

@@ -1,9 +1,11 @@
 //! The population at the start of period 0.
 
-use rand_distr::{Distribution, Poisson};
+use rand::Rng;
+use rand_distr::{Distribution, Exp, Poisson};
 
 use super::agents::AgentStore;
 use super::rng::{Purpose, StreamKey};
+use crate::config::{InitialBalance, InitialBalanceKind};
 use crate::error::{Error, Result};
 use crate::model::{stationary_cohort, Model, StationaryError};
 
@@ -58,7 +60,11 @@ pub(crate) fn draw_steady_state(
             for _ in 0..count {
                 // Lifetime reward before the run is unknown: NaN keeps these
                 // agents out of the lifetime histograms.
-                store.push(k as u8, history, age, f64::NAN);
+                let balance = model
+                    .economy
+                    .as_ref()
+                    .map_or(0, |e| draw_balance(&e.initial_balance, &mut rng));
+                store.push(k as u8, history, age, f64::NAN, balance);
             }
         }
     }
@@ -86,4 +92,18 @@ pub(crate) fn default_burn_in(model: &Model, cycle: &[Vec<f64>]) -> Result<u32> 
         periods = periods.max(needed.div_ceil(tau) * tau);
     }
     Ok(periods.min(CAP))
+}
+
+/// One initial balance (token economy).
+pub(crate) fn draw_balance(spec: &InitialBalance, rng: &mut impl Rng) -> u64 {
+    if spec.mean <= 0.0 {
+        return 0;
+    }
+    match spec.kind {
+        InitialBalanceKind::Fixed => spec.mean.round() as u64,
+        InitialBalanceKind::Poisson => Poisson::new(spec.mean).map_or(0, |d| d.sample(rng) as u64),
+        InitialBalanceKind::Exponential => {
+            Exp::new(1.0 / spec.mean).map_or(0, |d| d.sample(rng) as u64)
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //! result is bit-identical for any number of threads.
 
 mod agents;
+mod economy_kernel;
 mod initial;
 mod kernel;
 mod rng;
@@ -17,5 +18,5 @@ mod tally;
 
 pub use agents::{AgentChunk, AgentStore, CHUNK_CAPACITY};
 pub use rng::{splitmix64, Purpose, StreamKey, StreamRng};
-pub use simulation::{Simulation, SimulationBuilder};
+pub use simulation::{BudgetYear, Simulation, SimulationBuilder};
 pub use tally::PeriodTally;

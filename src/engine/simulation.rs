@@ -6,13 +6,14 @@ use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
 use super::agents::AgentStore;
+use super::economy_kernel::{step_chunk_economy, EconomyInputs, MallView};
 use super::initial::{default_burn_in, draw_steady_state, exact_steady_state_possible};
 use super::kernel::{reference_step_chunk, step_chunk, StepInputs};
 use super::rng::{Purpose, StreamKey};
 use super::tally::PeriodTally;
-use crate::config::InitialState;
+use crate::config::{DepartureSignal, InitialState};
 use crate::error::Result;
-use crate::model::{DepartureFn, Model};
+use crate::model::{DepartureFn, Economy, Levers, Model};
 use crate::policy::{PolicyContext, RewardPlan, RewardPolicy};
 use crate::record::LeaverHistograms;
 
@@ -88,11 +89,16 @@ impl SimulationBuilder {
             .map(|t| Poisson::new(self.scale * t.arrival_rate).ok())
             .collect();
         let max_reward = model.rewards.iter().copied().fold(0.0, f64::max);
+        let tokens = model.economy.is_some();
         let slots = (0..rayon::current_num_threads().max(1))
-            .map(|_| Mutex::new(LeaverHistograms::new(k, self.horizon as u64, max_reward)))
+            .map(|_| {
+                let h = LeaverHistograms::new(k, self.horizon as u64, max_reward);
+                Mutex::new(if tokens { h.with_tokens() } else { h })
+            })
             .collect();
         let departures = model.types.iter().map(|t| t.departure.clone()).collect();
-        let store = AgentStore::new(k, policy.agent_state_width());
+        let store = AgentStore::new(k, policy.agent_state_width(), tokens);
+        let goods = model.economy.as_ref().map_or(0, |e| e.goods.len());
         let mut burn_in = 0;
         let mut exact = None;
         if self.initial == InitialState::SteadyState {
@@ -113,7 +119,8 @@ impl SimulationBuilder {
             key: self.key,
             store,
             tallies: Vec::new(),
-            outcome: PeriodTally::new(k, m),
+            outcome: PeriodTally::with_goods(k, m, goods),
+            economy: model.economy.as_ref().map(EconomyRuntime::new),
             arrival_counts: vec![0; k],
             has_previous: false,
             period: -(burn_in as i64),
@@ -127,6 +134,12 @@ impl SimulationBuilder {
         }
         while sim.period < 0 {
             sim.step();
+        }
+        if let Some(e) = &mut sim.economy {
+            // The float at the start of period 0: every balance outstanding.
+            e.float = sim.store.balances().map(|(_, b)| b).sum();
+            e.departed = 0;
+            e.budget = e.budget.take().map(|b| BudgetState::new(b.config));
         }
         Ok(sim)
     }
@@ -178,6 +191,120 @@ pub struct Simulation {
     period: i64,
     burn_in: u32,
     leavers: Vec<Mutex<LeaverHistograms>>,
+    economy: Option<EconomyRuntime>,
+}
+
+/// One closed budget year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetYear {
+    /// B_y.
+    pub budget: f64,
+    /// C_y: cash cost of real goods in the year.
+    pub cost: f64,
+    /// Π_y = κ_o (C − B)^+ + κ_u (B − C)^+.
+    pub penalty: f64,
+}
+
+#[derive(Debug, Clone)]
+struct BudgetState {
+    config: crate::config::BudgetConfig,
+    budget: f64,
+    cost: f64,
+    years: Vec<BudgetYear>,
+}
+
+impl BudgetState {
+    fn new(config: crate::config::BudgetConfig) -> Self {
+        BudgetState {
+            budget: config.annual,
+            cost: 0.0,
+            years: Vec::new(),
+            config,
+        }
+    }
+
+    /// Closes the year: penalty, then B_{y+1} = B_y − ρ (B_y − C_y)^+.
+    fn close_year(&mut self) {
+        let (b, c) = (self.budget, self.cost);
+        let penalty = self.config.over_penalty * (c - b).max(0.0)
+            + self.config.under_penalty * (b - c).max(0.0);
+        self.years.push(BudgetYear {
+            budget: b,
+            cost: c,
+            penalty,
+        });
+        self.budget = b - self.config.ratchet * (b - c).max(0.0);
+        self.cost = 0.0;
+    }
+}
+
+/// The token economy's running state.
+#[derive(Debug, Clone)]
+struct EconomyRuntime {
+    economy: Economy,
+    levers: Levers,
+    mall: MallView,
+    tasks: Vec<Option<Poisson<f64>>>,
+    visits: Vec<Option<Poisson<f64>>>,
+    signals: Vec<DepartureSignal>,
+    /// K_t.
+    float: u64,
+    /// Balances kept by leavers (part of the float when not forfeited).
+    departed: u64,
+    budget: Option<BudgetState>,
+}
+
+impl EconomyRuntime {
+    fn new(economy: &Economy) -> Self {
+        let levers = economy.levers;
+        let k = economy.task_rates.len();
+        EconomyRuntime {
+            tasks: (0..k)
+                .map(|kk| Poisson::new(economy.task_mean(kk, levers.issuance_rate)).ok())
+                .collect(),
+            visits: economy
+                .shopping_rates
+                .iter()
+                .map(|&v| Poisson::new(v).ok())
+                .collect(),
+            signals: economy.signals.clone(),
+            mall: MallView {
+                real: economy.goods.iter().map(|g| g.real).collect(),
+                no_purchase: economy.no_purchase_weight,
+                ..MallView::default()
+            },
+            float: 0,
+            departed: 0,
+            budget: economy.budget.clone().map(BudgetState::new),
+            economy: economy.clone(),
+            levers,
+        }
+    }
+
+    /// Prices, order and attractions of the goods on sale this period; real
+    /// goods are off sale once a hard-capped budget is spent.
+    fn prepare_mall(&mut self) {
+        let capped = self
+            .budget
+            .as_ref()
+            .is_some_and(|b| b.config.hard_cap && b.cost >= b.budget);
+        let e = &self.economy;
+        let mall = &mut self.mall;
+        mall.order.clear();
+        mall.order
+            .extend((0..e.goods.len()).filter(|&j| !(capped && e.goods[j].real)));
+        let levers = self.levers;
+        mall.order.sort_by_key(|&j| (e.price(j, &levers), j));
+        mall.prices.clear();
+        mall.prices
+            .extend(mall.order.iter().map(|&j| e.price(j, &levers)));
+        mall.cumulative.clear();
+        let mut total = 0.0;
+        for (&j, &p) in mall.order.iter().zip(&mall.prices) {
+            total += e.attraction(j, p);
+            mall.cumulative.push(total);
+        }
+    }
 }
 
 impl Simulation {
@@ -222,8 +349,10 @@ impl Simulation {
         self.store.place_arrivals(&self.arrival_counts);
         let (k, m) = (self.model.type_count(), self.model.reward_count());
         if self.tallies.len() < self.store.chunks.len() {
-            self.tallies
-                .resize(self.store.chunks.len(), PeriodTally::new(k, m));
+            self.tallies.resize(
+                self.store.chunks.len(),
+                PeriodTally::with_goods(k, m, self.outcome.sales.len()),
+            );
         }
 
         let plan = self.policy.plan();
@@ -238,6 +367,17 @@ impl Simulation {
         };
         let key = self.key;
         let leavers = &self.leavers;
+        if let Some(e) = &mut self.economy {
+            e.prepare_mall();
+        }
+        let economy = self.economy.as_ref().map(|e| EconomyInputs {
+            mall: &e.mall,
+            tasks: &e.tasks,
+            visits: &e.visits,
+            issuance_rate: e.levers.issuance_rate,
+            signals: &e.signals,
+            forfeit: e.economy.forfeit_on_departure,
+        });
         self.store
             .chunks
             .par_iter_mut()
@@ -246,14 +386,15 @@ impl Simulation {
             .for_each(|(c, (chunk, tally))| {
                 tally.reset();
                 let mut rng = key.stream(Purpose::AgentStep, period, c as u64);
-                if period >= 0 {
-                    // Counts add exactly, so which slot a chunk uses cannot
-                    // change the merged histograms.
-                    let slot = rayon::current_thread_index().unwrap_or(0) % leavers.len();
-                    let mut histograms = leavers[slot].lock().expect("no panic while recording");
-                    step_chunk(chunk, &inputs, &mut rng, tally, Some(&mut histograms));
-                } else {
-                    step_chunk(chunk, &inputs, &mut rng, tally, None);
+                // Counts add exactly, so which slot a chunk uses cannot
+                // change the merged histograms.
+                let slot = rayon::current_thread_index().unwrap_or(0) % leavers.len();
+                let mut guard =
+                    (period >= 0).then(|| leavers[slot].lock().expect("no panic while recording"));
+                let histograms = guard.as_deref_mut();
+                match &economy {
+                    Some(e) => step_chunk_economy(chunk, &inputs, e, &mut rng, tally, histograms),
+                    None => step_chunk(chunk, &inputs, &mut rng, tally, histograms),
                 }
             });
 
@@ -270,9 +411,51 @@ impl Simulation {
                 .copy_from_slice(phi.probabilities()),
             RewardPlan::PerAgent => outcome.policy_distribution.fill(f64::NAN),
         }
+        if let Some(e) = &mut self.economy {
+            let o = &mut self.outcome;
+            o.cash_cost = o
+                .sales
+                .iter()
+                .zip(&e.economy.goods)
+                .map(|(&n, g)| n as f64 * g.cash_cost)
+                .sum();
+            // The float identity K_t = K_{t−1} + I_t − R_t − F_t, in integers.
+            e.float = e.float + o.issuance - o.redeemed_real - o.redeemed_virtual - o.forfeited;
+            e.departed += o.departed_balances;
+            o.float = e.float;
+            o.levers = [
+                e.levers.issuance_rate,
+                e.levers.real_price_mult,
+                e.levers.virtual_price_mult,
+            ];
+            if period >= 0 {
+                if let Some(b) = &mut e.budget {
+                    b.cost += o.cash_cost;
+                    if (period + 1) % e.economy.periods_per_year as i64 == 0 {
+                        b.close_year();
+                    }
+                }
+            }
+        }
         self.has_previous = true;
         self.period += 1;
         &self.outcome
+    }
+
+    /// Token economy: the float computed directly — Σ balances of the agents
+    /// present plus the balances leavers kept — which must equal the float
+    /// of the identity (`PeriodTally::float`) after every period.
+    pub fn float_by_balances(&self) -> Option<u64> {
+        let e = self.economy.as_ref()?;
+        Some(self.store.balances().map(|(_, b)| b).sum::<u64>() + e.departed)
+    }
+
+    /// Token economy: the budget years closed so far.
+    pub fn budget_years(&self) -> &[BudgetYear] {
+        self.economy
+            .as_ref()
+            .and_then(|e| e.budget.as_ref())
+            .map_or(&[], |b| b.years.as_slice())
     }
 
     /// One period of the reference kernel (see `engine::kernel`): arrivals

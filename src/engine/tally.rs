@@ -15,11 +15,36 @@ pub struct PeriodTally {
     pub reward_counts: Vec<u64>,
     /// φ_t announced by the policy; NaN for per-agent plans.
     pub policy_distribution: Vec<f64>,
+    /// Token economy (zero otherwise): tasks completed.
+    pub tasks: u64,
+    /// I_t: tokens credited (earned for tasks plus policy rewards).
+    pub issuance: u64,
+    /// Tokens spent on real goods.
+    pub redeemed_real: u64,
+    /// Tokens spent on virtual goods.
+    pub redeemed_virtual: u64,
+    /// F_t: balances forfeited by leavers.
+    pub forfeited: u64,
+    /// Balances leavers kept (when not forfeited): they stay in the float.
+    pub departed_balances: u64,
+    /// Units sold of each good.
+    pub sales: Vec<u64>,
+    /// Yuan of real goods sold (Σ units × cash cost), set after reduction.
+    pub cash_cost: f64,
+    /// K_t: tokens outstanding after this period, set after reduction.
+    pub float: u64,
+    /// The levers in force: issuance rate, real and virtual price multipliers.
+    pub levers: [f64; 3],
 }
 
 impl PeriodTally {
     /// Zero counts for `types` types and `rewards` rewards.
     pub fn new(types: usize, rewards: usize) -> Self {
+        PeriodTally::with_goods(types, rewards, 0)
+    }
+
+    /// Zero counts with room for `goods` goods.
+    pub fn with_goods(types: usize, rewards: usize, goods: usize) -> Self {
         PeriodTally {
             period: 0,
             arrivals: vec![0; types],
@@ -27,6 +52,16 @@ impl PeriodTally {
             departures: vec![0; types],
             reward_counts: vec![0; types * rewards],
             policy_distribution: vec![f64::NAN; rewards],
+            tasks: 0,
+            issuance: 0,
+            redeemed_real: 0,
+            redeemed_virtual: 0,
+            forfeited: 0,
+            departed_balances: 0,
+            sales: vec![0; goods],
+            cash_cost: 0.0,
+            float: 0,
+            levers: [f64::NAN; 3],
         }
     }
 
@@ -35,6 +70,13 @@ impl PeriodTally {
         self.active.fill(0);
         self.departures.fill(0);
         self.reward_counts.fill(0);
+        self.tasks = 0;
+        self.issuance = 0;
+        self.redeemed_real = 0;
+        self.redeemed_virtual = 0;
+        self.forfeited = 0;
+        self.departed_balances = 0;
+        self.sales.fill(0);
     }
 
     pub(crate) fn add(&mut self, other: &PeriodTally) {
@@ -42,6 +84,13 @@ impl PeriodTally {
         add(&mut self.active, &other.active);
         add(&mut self.departures, &other.departures);
         add(&mut self.reward_counts, &other.reward_counts);
+        add(&mut self.sales, &other.sales);
+        self.tasks += other.tasks;
+        self.issuance += other.issuance;
+        self.redeemed_real += other.redeemed_real;
+        self.redeemed_virtual += other.redeemed_virtual;
+        self.forfeited += other.forfeited;
+        self.departed_balances += other.departed_balances;
     }
 
     /// Total agents paid this period, N(t).

@@ -4,11 +4,13 @@
 //! and the policies read it, nothing mutates it.
 
 mod departure;
+mod economy;
 mod history;
 mod revenue;
 mod stationary;
 
 pub use departure::{DepartureCurve, DepartureFn, Recall};
+pub use economy::{Economy, Good, Levers};
 pub use history::HistoryLayout;
 pub use revenue::RevenueFn;
 pub use stationary::{
@@ -39,6 +41,8 @@ pub struct Model {
     pub revenue: RevenueFn,
     /// The agent types.
     pub types: Vec<AgentType>,
+    /// The token economy, when configured.
+    pub economy: Option<Economy>,
 }
 
 impl Model {
@@ -57,6 +61,7 @@ impl Model {
                 .collect(),
             cost_per_token: config.rewards.cost_per_token,
             revenue: RevenueFn::new(&config.revenue),
+            economy: Economy::new(config),
             rewards,
         }
     }

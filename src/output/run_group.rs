@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use super::dimensions::Axes;
 use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
 use crate::error::{Error, Result};
-use crate::record::{RunInfo, RunRecord, LIFETIME_UNITS_PER_TOKEN};
+use crate::record::{RunInfo, RunRecord, TokenSeries, LIFETIME_UNITS_PER_TOKEN};
 use crate::stats::Estimate;
 
 /// Quantiles tabulated beside each serialized histogram.
@@ -67,6 +67,58 @@ pub fn write_run(runs: &Group, name: &str, record: &RunRecord) -> Result<()> {
             "periods",
             "periods each agent stayed (agents that arrived at period >= 0 and left before the end)",
         )?;
+    }
+
+    if !record.leavers.credited.is_empty() {
+        for (i, type_name) in info.type_names.iter().enumerate() {
+            let g = types
+                .group(type_name)
+                .map_err(Error::hdf5("opening a type group"))?;
+            write_histogram(
+                &g,
+                "credited_per_period",
+                &record.leavers.credited[i],
+                1.0,
+                "tokens",
+                "tokens credited to an agent in a period (every agent-period from period 0 on)",
+            )?;
+            write_histogram(
+                &g,
+                "balance_at_end",
+                &record.leavers.balance_at_end[i],
+                1.0,
+                "tokens",
+                "token balances of the agents present at the end",
+            )?;
+        }
+    }
+    if !info.budget_years.is_empty() {
+        let budget = group(&run, "budget")?;
+        let years = &info.budget_years;
+        let n = years.len();
+        let mut axes = Axes::new();
+        let index: Vec<u64> = (0..n as u64).collect();
+        axes.numeric(&budget, "year", &index, "year", "budget year (0 = first)")?;
+        for (name, values, description) in [
+            (
+                "budget",
+                years.iter().map(|y| y.budget).collect::<Vec<_>>(),
+                "B_y: the year's budget for real goods",
+            ),
+            (
+                "cost",
+                years.iter().map(|y| y.cost).collect(),
+                "C_y: cash cost of real goods redeemed in the year",
+            ),
+            (
+                "penalty",
+                years.iter().map(|y| y.penalty).collect(),
+                "kappa_o (C-B)^+ + kappa_u (B-C)^+",
+            ),
+        ] {
+            let ds = dataset(&budget, name, &values, &[n], "yuan", description)?;
+            axes.attach(&ds, &["year"])?;
+        }
     }
 
     let summary = group(&run, "summary")?;
@@ -181,6 +233,100 @@ fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
         "distribution over R announced by the policy in period t (NaN rows: per-agent rewards)",
     )?;
     axes.attach(&ds, &["period", "reward"])?;
+    if let Some(tokens) = &s.tokens {
+        write_token_series(&g, &mut axes, tokens, &info.good_names)?;
+    }
+    Ok(())
+}
+
+/// The token economy's series, levers and per-good sales.
+fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[String]) -> Result<()> {
+    let n = t.tasks.len();
+    let tokens = [
+        (
+            "issuance",
+            &t.issuance,
+            "tokens",
+            "I_t: tokens credited (earned for tasks plus policy rewards)",
+        ),
+        (
+            "redeemed_real",
+            &t.redeemed_real,
+            "tokens",
+            "tokens spent on real goods",
+        ),
+        (
+            "redeemed_virtual",
+            &t.redeemed_virtual,
+            "tokens",
+            "tokens spent on virtual goods",
+        ),
+        (
+            "float",
+            &t.float,
+            "tokens",
+            "K_t = K_(t-1) + I_t - R_t - F_t: tokens outstanding after period t",
+        ),
+        (
+            "forfeited",
+            &t.forfeited,
+            "tokens",
+            "F_t: balances forfeited by leavers",
+        ),
+        ("tasks", &t.tasks, "tasks", "tasks completed"),
+    ];
+    for (name, values, units, description) in tokens {
+        let ds = dataset(g, name, values, &[n], units, description)?;
+        axes.attach(&ds, &["period"])?;
+    }
+    let ds = dataset(
+        g,
+        "cash_cost",
+        &t.cash_cost,
+        &[n],
+        "yuan",
+        "cash cost of real goods redeemed",
+    )?;
+    axes.attach(&ds, &["period"])?;
+    let levers = group(g, "levers")?;
+    let names = [
+        (
+            "issuance_rate",
+            "tokens per task",
+            "lever 1: tokens issued per task",
+        ),
+        (
+            "real_price_mult",
+            "1",
+            "lever 2: multiplier on real goods' reference prices",
+        ),
+        (
+            "virtual_price_mult",
+            "1",
+            "lever 3: multiplier on virtual goods' reference prices (the valve)",
+        ),
+    ];
+    for (i, (name, units, description)) in names.iter().enumerate() {
+        let values: Vec<f64> = t.levers.iter().map(|l| l[i]).collect();
+        dataset(
+            &levers,
+            name,
+            &values,
+            &[n],
+            units,
+            &format!("{description}, as implemented"),
+        )?;
+    }
+    axes.labels(g, "good", goods, "good of the mall")?;
+    let ds = dataset(
+        g,
+        "sales",
+        &t.sales,
+        &[n, t.goods],
+        "units",
+        "units of good j sold in period t",
+    )?;
+    axes.attach(&ds, &["period", "good"])?;
     Ok(())
 }
 

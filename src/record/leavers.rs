@@ -18,6 +18,12 @@ pub struct LeaverHistograms {
     pub lifetime_reward: Vec<Histogram<u64>>,
     /// Periods stayed.
     pub tenure: Vec<Histogram<u64>>,
+    /// Token economy: tokens credited to each agent in each period (every
+    /// agent-period from period 0 on); empty without an economy.
+    pub credited: Vec<Histogram<u64>>,
+    /// Token economy: balances of the agents present at the end; empty
+    /// without an economy.
+    pub balance_at_end: Vec<Histogram<u64>>,
 }
 
 impl LeaverHistograms {
@@ -35,7 +41,19 @@ impl LeaverHistograms {
         LeaverHistograms {
             lifetime_reward: (0..types).map(|_| make(max_lifetime)).collect(),
             tenure: (0..types).map(|_| make(max_tenure)).collect(),
+            credited: Vec::new(),
+            balance_at_end: Vec::new(),
         }
+    }
+
+    /// Adds the token-economy histograms (values up to 2^40 tokens).
+    pub fn with_tokens(mut self) -> Self {
+        let types = self.tenure.len();
+        let make =
+            || Histogram::new_with_bounds(1, 1 << 40, SIGNIFICANT_DIGITS).expect("valid bounds");
+        self.credited = (0..types).map(|_| make()).collect();
+        self.balance_at_end = (0..types).map(|_| make()).collect();
+        self
     }
 
     /// Records one departure of type `k`.
@@ -54,6 +72,12 @@ impl LeaverHistograms {
             a.add(b).expect("histograms share their bounds");
         }
         for (a, b) in self.tenure.iter_mut().zip(&other.tenure) {
+            a.add(b).expect("histograms share their bounds");
+        }
+        for (a, b) in self.credited.iter_mut().zip(&other.credited) {
+            a.add(b).expect("histograms share their bounds");
+        }
+        for (a, b) in self.balance_at_end.iter_mut().zip(&other.balance_at_end) {
             a.add(b).expect("histograms share their bounds");
         }
     }

@@ -8,4 +8,4 @@ mod series;
 
 pub use leavers::{LeaverHistograms, LIFETIME_UNITS_PER_TOKEN};
 pub use run_record::{RunInfo, RunRecord, Summary};
-pub use series::Series;
+pub use series::{Series, TokenSeries};

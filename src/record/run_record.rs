@@ -27,6 +27,10 @@ pub struct RunInfo {
     pub type_names: Vec<String>,
     /// The reward set R.
     pub reward_values: Vec<f64>,
+    /// Names of the mall's goods (token economy).
+    pub good_names: Vec<String>,
+    /// Budget years closed during the run (token economy with a budget).
+    pub budget_years: Vec<crate::engine::BudgetYear>,
 }
 
 /// Steady-state summary of a run (periods after warm-up).

@@ -28,6 +28,33 @@ pub struct Series {
     pub profit: Vec<f64>,
     /// φ_t, NaN rows for per-agent plans, [T][M].
     pub policy_dist: Vec<f64>,
+    /// The token economy's series, when there is one.
+    pub tokens: Option<TokenSeries>,
+}
+
+/// Per-period series of the token economy (interfaces.md §3).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TokenSeries {
+    /// Number of goods J.
+    pub goods: usize,
+    /// Tasks completed, [T].
+    pub tasks: Vec<u64>,
+    /// I_t, tokens credited, [T].
+    pub issuance: Vec<u64>,
+    /// Tokens spent on real goods, [T].
+    pub redeemed_real: Vec<u64>,
+    /// Tokens spent on virtual goods, [T].
+    pub redeemed_virtual: Vec<u64>,
+    /// Yuan of real goods, [T].
+    pub cash_cost: Vec<f64>,
+    /// K_t, [T].
+    pub float: Vec<u64>,
+    /// F_t, [T].
+    pub forfeited: Vec<u64>,
+    /// Levers in force: issuance rate, real and virtual price multipliers, [T][3].
+    pub levers: Vec<[f64; 3]>,
+    /// Units sold per good, [T][J].
+    pub sales: Vec<u64>,
 }
 
 impl Series {
@@ -45,7 +72,17 @@ impl Series {
             reward_cost: Vec::with_capacity(periods),
             profit: Vec::with_capacity(periods),
             policy_dist: Vec::with_capacity(periods * rewards),
+            tokens: None,
         }
+    }
+
+    /// Adds token-economy series for `goods` goods.
+    pub fn with_tokens(mut self, goods: usize) -> Self {
+        self.tokens = Some(TokenSeries {
+            goods,
+            ..TokenSeries::default()
+        });
+        self
     }
 
     /// Appends one period.
@@ -63,6 +100,17 @@ impl Series {
         self.profit.push(revenue - cost);
         self.policy_dist
             .extend_from_slice(&tally.policy_distribution);
+        if let Some(t) = &mut self.tokens {
+            t.tasks.push(tally.tasks);
+            t.issuance.push(tally.issuance);
+            t.redeemed_real.push(tally.redeemed_real);
+            t.redeemed_virtual.push(tally.redeemed_virtual);
+            t.cash_cost.push(tally.cash_cost);
+            t.float.push(tally.float);
+            t.forfeited.push(tally.forfeited);
+            t.levers.push(tally.levers);
+            t.sales.extend_from_slice(&tally.sales);
+        }
         self.periods += 1;
     }
 

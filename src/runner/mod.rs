@@ -49,6 +49,9 @@ pub fn run_replication(
     let burn_in = simulation.burn_in();
     let periods = sim_config.periods as usize;
     let mut series = Series::with_capacity(model.type_count(), model.reward_count(), periods);
+    if let Some(e) = &model.economy {
+        series = series.with_tokens(e.goods.len());
+    }
     simulation.run(sim_config.periods, |tally| {
         series.push(tally, model, sim_config.scale);
         progress.period_done(tally.total_active());
@@ -64,6 +67,10 @@ pub fn run_replication(
         policy: policy_name,
         type_names: config.type_names(),
         reward_values: model.rewards.clone(),
+        good_names: model.economy.as_ref().map_or_else(Vec::new, |e| {
+            e.goods.iter().map(|g| g.name.clone()).collect()
+        }),
+        budget_years: simulation.budget_years().to_vec(),
     };
     let leavers = simulation.finish();
     Ok(RunRecord::new(

@@ -1,0 +1,242 @@
+//! The token economy (model.md Part B): `[economy]`, `[[mall.goods]]` and
+//! `[budget]`, plus the per-type work and shopping rates in `[[types]]`.
+//!
+//! This is the first part of the token economy: work, issuance, balances,
+//! the mall, redemption by channel, cash cost, the float and budget years
+//! with penalty, ratchet and hard cap, all with the levers fixed. The
+//! steering controller, operator overrides and scheduled events are not
+//! implemented yet.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::Problems;
+
+/// How the balances of agents present at period 0 are drawn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialBalance {
+    /// `fixed`, `poisson` or `exponential`.
+    pub kind: InitialBalanceKind,
+    /// Its mean, in tokens.
+    pub mean: f64,
+}
+
+/// Families of initial balance distributions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialBalanceKind {
+    /// Everyone starts with `mean` (rounded).
+    Fixed,
+    /// Poisson(mean).
+    Poisson,
+    /// Exponential(mean), rounded down.
+    Exponential,
+}
+
+/// `[economy]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EconomyConfig {
+    /// Lever 1: tokens issued per task (ι).
+    pub issuance_rate: f64,
+    /// ι_ref, the rate at which task rates are as configured.
+    #[serde(default = "one")]
+    pub reference_issuance_rate: f64,
+    /// Lever 2: multiplier on real goods' reference prices.
+    #[serde(default = "one")]
+    pub real_price_multiplier: f64,
+    /// Lever 3: multiplier on virtual goods' reference prices (the valve).
+    #[serde(default = "one")]
+    pub virtual_price_multiplier: f64,
+    /// Periods in a budget year.
+    #[serde(default = "weeks")]
+    pub periods_per_year: u32,
+    /// True: a leaver's balance is forfeited (F_t); false: it stays a liability.
+    #[serde(default = "yes")]
+    pub forfeit_on_departure: bool,
+    /// Balances of the agents present at period 0 (newcomers start at 0).
+    #[serde(default = "no_balance")]
+    pub initial_balance: InitialBalance,
+    /// Weight w_0 of "no purchase" in the mall's logit.
+    #[serde(default = "one")]
+    pub no_purchase_weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn weeks() -> u32 {
+    52
+}
+fn yes() -> bool {
+    true
+}
+fn no_balance() -> InitialBalance {
+    InitialBalance {
+        kind: InitialBalanceKind::Fixed,
+        mean: 0.0,
+    }
+}
+
+/// Redemption channel of a good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Zero cash cost to the firm.
+    Virtual,
+    /// Draws on the annual budget.
+    Real,
+}
+
+/// Elasticity classes of model.md B.2 (penetration × depth).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ElasticityClass {
+    /// Habit: many buyers, high quantity; e ∈ (−0.4, −0.1).
+    A,
+    /// Substitutable: many buyers, low quantity; e ∈ (−1.5, −1.1).
+    B,
+    /// Sticky: few buyers, high quantity; e ∈ (−0.9, −0.5).
+    C,
+    /// Threshold-sensitive: few buyers, low quantity; e ∈ (−1.5, −1.1).
+    D,
+}
+
+impl ElasticityClass {
+    /// The class's default elasticity: the midpoint of its range.
+    pub fn default_elasticity(self) -> f64 {
+        match self {
+            ElasticityClass::A => -0.25,
+            ElasticityClass::B | ElasticityClass::D => -1.3,
+            ElasticityClass::C => -0.7,
+        }
+    }
+}
+
+/// One `[[mall.goods]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoodConfig {
+    /// Name.
+    pub name: String,
+    /// `virtual` or `real`.
+    pub channel: Channel,
+    /// Reference token price p_ref.
+    pub price: f64,
+    /// Yuan per unit (real goods only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cash_cost: Option<f64>,
+    /// Elasticity class (default elasticity from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<ElasticityClass>,
+    /// Explicit own-price elasticity e_j (overrides the class).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elasticity: Option<f64>,
+    /// Appeal weight w_j in the logit.
+    #[serde(default = "one")]
+    pub weight: f64,
+}
+
+impl GoodConfig {
+    /// e_j: the explicit elasticity, else the class midpoint.
+    pub fn elasticity(&self) -> f64 {
+        self.elasticity
+            .or(self.class.map(ElasticityClass::default_elasticity))
+            .unwrap_or(-1.0)
+    }
+}
+
+/// `[mall]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MallConfig {
+    /// The goods.
+    #[serde(default)]
+    pub goods: Vec<GoodConfig>,
+}
+
+/// `[budget]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetConfig {
+    /// B for the first year (yuan).
+    pub annual: f64,
+    /// κ_o: penalty per yuan over budget.
+    #[serde(default = "one")]
+    pub over_penalty: f64,
+    /// κ_u: penalty per yuan under budget.
+    #[serde(default = "half")]
+    pub under_penalty: f64,
+    /// ρ: share of the underspend cut from next year's budget.
+    #[serde(default = "half")]
+    pub ratchet: f64,
+    /// Real goods are out of stock once the year's cost reaches the budget.
+    #[serde(default)]
+    pub hard_cap: bool,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+impl EconomyConfig {
+    pub(crate) fn validate(&self, problems: &mut Problems) {
+        problems.non_negative("economy.issuance_rate", self.issuance_rate);
+        problems.positive(
+            "economy.reference_issuance_rate",
+            self.reference_issuance_rate,
+        );
+        problems.positive("economy.real_price_multiplier", self.real_price_multiplier);
+        problems.positive(
+            "economy.virtual_price_multiplier",
+            self.virtual_price_multiplier,
+        );
+        if self.periods_per_year < 1 {
+            problems.push("economy.periods_per_year", "an integer >= 1");
+        }
+        problems.non_negative("economy.initial_balance.mean", self.initial_balance.mean);
+        problems.non_negative("economy.no_purchase_weight", self.no_purchase_weight);
+    }
+}
+
+impl MallConfig {
+    pub(crate) fn validate(&self, problems: &mut Problems) {
+        let mut names = std::collections::HashSet::new();
+        for (j, g) in self.goods.iter().enumerate() {
+            let key = |k: &str| format!("mall.goods.{j}.{k}");
+            if g.name.is_empty() || !names.insert(g.name.as_str()) {
+                problems.push(
+                    key("name"),
+                    format!("a unique, non-empty good name, got {:?}", g.name),
+                );
+            }
+            problems.positive(&key("price"), g.price);
+            match (g.channel, g.cash_cost) {
+                (Channel::Real, None) => problems.push(
+                    key("cash_cost"),
+                    "a cash cost (yuan per unit) for a real good",
+                ),
+                (Channel::Real, Some(c)) => problems.positive(&key("cash_cost"), c),
+                (Channel::Virtual, Some(_)) => problems.push(
+                    key("cash_cost"),
+                    "no cash cost: virtual goods cost the firm nothing",
+                ),
+                (Channel::Virtual, None) => {}
+            }
+            if let Some(e) = g.elasticity {
+                if !(e.is_finite() && e <= 0.0) {
+                    problems.push(key("elasticity"), format!("an elasticity <= 0, got {e}"));
+                }
+            }
+            problems.non_negative(&key("weight"), g.weight);
+        }
+    }
+}
+
+impl BudgetConfig {
+    pub(crate) fn validate(&self, problems: &mut Problems) {
+        problems.positive("budget.annual", self.annual);
+        problems.non_negative("budget.over_penalty", self.over_penalty);
+        problems.non_negative("budget.under_penalty", self.under_penalty);
+        problems.probability("budget.ratchet", self.ratchet);
+    }
+}

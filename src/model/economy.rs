@@ -1,0 +1,122 @@
+//! The compiled token economy (model.md Part B.1–B.4).
+
+use crate::config::{BudgetConfig, Channel, Config, DepartureSignal, InitialBalance};
+
+/// One good of the mall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Good {
+    /// Name.
+    pub name: String,
+    /// Real goods cost the firm `cash_cost` yuan per unit.
+    pub real: bool,
+    /// Reference token price p_ref.
+    pub reference_price: f64,
+    /// Yuan per unit (0 for virtual goods).
+    pub cash_cost: f64,
+    /// Own-price elasticity e_j.
+    pub elasticity: f64,
+    /// Appeal weight w_j.
+    pub weight: f64,
+}
+
+/// The levers in force in a period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Levers {
+    /// ι: tokens per task.
+    pub issuance_rate: f64,
+    /// Multiplier on real goods' reference prices.
+    pub real_price_mult: f64,
+    /// Multiplier on virtual goods' reference prices.
+    pub virtual_price_mult: f64,
+}
+
+/// Work, issuance, the mall and the budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Economy {
+    /// The configured (fixed) levers.
+    pub levers: Levers,
+    /// ι_ref.
+    pub reference_issuance_rate: f64,
+    /// Periods per budget year.
+    pub periods_per_year: u32,
+    /// Balances of leavers are forfeited (else they stay a liability).
+    pub forfeit_on_departure: bool,
+    /// Balances of the agents present at period 0.
+    pub initial_balance: InitialBalance,
+    /// w_0.
+    pub no_purchase_weight: f64,
+    /// The goods.
+    pub goods: Vec<Good>,
+    /// μ_k per type.
+    pub task_rates: Vec<f64>,
+    /// η_k per type.
+    pub effort_elasticities: Vec<f64>,
+    /// ν_k per type.
+    pub shopping_rates: Vec<f64>,
+    /// What each type's departure looks at.
+    pub signals: Vec<DepartureSignal>,
+    /// The budget, if any.
+    pub budget: Option<BudgetConfig>,
+}
+
+impl Economy {
+    /// Compiles the economy of a validated configuration, if it has one.
+    pub fn new(config: &Config) -> Option<Economy> {
+        let e = config.economy.as_ref()?;
+        Some(Economy {
+            levers: Levers {
+                issuance_rate: e.issuance_rate,
+                real_price_mult: e.real_price_multiplier,
+                virtual_price_mult: e.virtual_price_multiplier,
+            },
+            reference_issuance_rate: e.reference_issuance_rate,
+            periods_per_year: e.periods_per_year,
+            forfeit_on_departure: e.forfeit_on_departure,
+            initial_balance: e.initial_balance.clone(),
+            no_purchase_weight: e.no_purchase_weight,
+            goods: config
+                .mall
+                .goods
+                .iter()
+                .map(|g| Good {
+                    name: g.name.clone(),
+                    real: g.channel == Channel::Real,
+                    reference_price: g.price,
+                    cash_cost: g.cash_cost.unwrap_or(0.0),
+                    elasticity: g.elasticity(),
+                    weight: g.weight,
+                })
+                .collect(),
+            task_rates: config.types.iter().map(|t| t.task_rate).collect(),
+            effort_elasticities: config.types.iter().map(|t| t.effort_elasticity).collect(),
+            shopping_rates: config.types.iter().map(|t| t.shopping_rate).collect(),
+            signals: config.types.iter().map(|t| t.departure_signal).collect(),
+            budget: config.budget.clone(),
+        })
+    }
+
+    /// Token price of good j under `levers`: p_ref × multiplier, rounded to
+    /// whole tokens (balances are integers), at least 1.
+    pub fn price(&self, j: usize, levers: &Levers) -> u64 {
+        let g = &self.goods[j];
+        let mult = if g.real {
+            levers.real_price_mult
+        } else {
+            levers.virtual_price_mult
+        };
+        (g.reference_price * mult).round().max(1.0) as u64
+    }
+
+    /// Logit attraction w_j (p_j/p_ref)^{e_j} at token price `price`.
+    pub fn attraction(&self, j: usize, price: u64) -> f64 {
+        let g = &self.goods[j];
+        g.weight * (price as f64 / g.reference_price).powf(g.elasticity)
+    }
+
+    /// Expected tasks of type k per period under issuance rate ι:
+    /// μ_k (ι/ι_ref)^{η_k}.
+    pub fn task_mean(&self, k: usize, issuance_rate: f64) -> f64 {
+        self.task_rates[k]
+            * (issuance_rate / self.reference_issuance_rate).powf(self.effort_elasticities[k])
+    }
+}
