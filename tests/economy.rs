@@ -175,6 +175,42 @@ fn token_runs_are_identical_across_thread_counts() {
     }
 }
 
+/// Events (a demand shock for weeks 10–14, a lasting price change) and an
+/// operator override change what they should, are recorded, and keep the
+/// float identity exact.
+#[test]
+fn events_and_overrides_apply_on_schedule() {
+    let text = format!(
+        "{ECONOMY}\n[[events]]\nname = \"demand shock\"\nfrom = 10\nto = 14\nkey = \"types.0.task_rate\"\nfactor = 0.7\n\n[[events]]\nperiod = 30\nkey = \"mall.goods.0.price\"\nvalue = 120.0\n\n[[overrides]]\nfrom = 20\nto = 25\nlever = \"virtual_price_mult\"\nfactor = 0.5\n"
+    );
+    let config = config(&text.replace("periods = 160", "periods = 40"));
+    let records = run_experiment(&config, &Progress::hidden()).unwrap();
+    let t = records[0].series.tokens.as_ref().unwrap();
+    let mean =
+        |r: std::ops::Range<usize>| t.tasks[r.clone()].iter().sum::<u64>() as f64 / r.len() as f64;
+    let (before, during) = (mean(5..10), mean(10..15));
+    // Full-time couriers do ~91% of the tasks: ×0.7 on them is ≈ ×0.73 overall.
+    assert!(
+        during < 0.8 * before && during > 0.65 * before,
+        "{before} -> {during}"
+    );
+    assert!(mean(15..20) > 0.95 * before);
+    for (p, levers) in t.levers.iter().enumerate() {
+        let expected = if (20..=25).contains(&p) { 0.5 } else { 1.0 };
+        assert_eq!(levers[2], expected, "period {p}");
+        assert_eq!(t.recommended_levers[p][2], 1.0);
+    }
+    for p in 1..t.float.len() {
+        let lhs = t.float[p] as i128;
+        let rhs = t.float[p - 1] as i128 + t.issuance[p] as i128
+            - t.redeemed_real[p] as i128
+            - t.redeemed_virtual[p] as i128
+            - t.forfeited[p] as i128;
+        assert_eq!(lhs, rhs, "period {p}");
+    }
+    assert_eq!(records[0].info.events.len(), 2);
+}
+
 #[test]
 fn bad_economy_input_is_rejected() {
     let cases = [

@@ -12,6 +12,7 @@ mod overrides;
 mod policy;
 mod revenue;
 mod rewards;
+mod schedule;
 mod simulation;
 mod source_map;
 mod validate;
@@ -34,6 +35,7 @@ pub use overrides::Override;
 pub use policy::{PolicyConfig, PolicyKind};
 pub use revenue::{RevenueConfig, RevenueKind};
 pub use rewards::{RewardsConfig, MAX_REWARDS};
+pub use schedule::{changeable, get_path, EventConfig, Lever, OverrideConfig, Window};
 pub use simulation::{InitialState, SimulationConfig};
 pub use validate::Problems;
 
@@ -66,6 +68,12 @@ pub struct Config {
     /// The annual budget for real goods (token economy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetConfig>,
+    /// Operator changes to the levers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<OverrideConfig>,
+    /// Scheduled changes of configuration values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventConfig>,
 }
 
 fn mall_is_empty(mall: &MallConfig) -> bool {
@@ -137,6 +145,26 @@ impl Config {
         let mut problems = Problems::default();
         config.validate(&mut problems);
         if problems.is_empty() {
+            // Every event must apply cleanly where it starts.
+            for (i, e) in config.events.iter().enumerate() {
+                let start = e.window().start() as i64;
+                if let Err(Error::Config(issues)) = config.with_events_at(start) {
+                    let key = vec!["events".to_string(), i.to_string(), "key".to_string()];
+                    return Err(Error::Config(
+                        issues
+                            .into_iter()
+                            .map(|issue| ConfigIssue {
+                                origin: locate(&key),
+                                key: format!("events.{i}.key ({})", e.key),
+                                expected: format!(
+                                    "{} (when applied at period {start}: {})",
+                                    issue.expected, issue.key
+                                ),
+                            })
+                            .collect(),
+                    ));
+                }
+            }
             Ok(config)
         } else {
             let issues = problems
@@ -199,6 +227,95 @@ impl Config {
         self.mall.validate(problems);
         if let Some(budget) = &self.budget {
             budget.validate(problems);
+        }
+        let periods = self.simulation.periods;
+        for (i, o) in self.overrides.iter().enumerate() {
+            o.validate(
+                &format!("overrides.{i}"),
+                periods,
+                self.economy.is_some(),
+                problems,
+            );
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            e.validate(&format!("events.{i}"), periods, problems);
+        }
+    }
+
+    /// The configuration in force in period `t`: every event active at `t`
+    /// applied in file order (a factor multiplies the value the key has at
+    /// that point). Events are checked when the file is loaded, so this only
+    /// fails for configurations built by hand.
+    pub fn with_events_at(&self, t: i64) -> Result<Config> {
+        let active: Vec<&EventConfig> = self
+            .events
+            .iter()
+            .filter(|e| e.window().contains(t))
+            .collect();
+        if active.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut table = match toml::Value::try_from(self) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => unreachable!("a Config serializes to a table"),
+        };
+        for (i, e) in active.iter().enumerate() {
+            let path: Vec<String> = e.key.split('.').map(String::from).collect();
+            let issue = |expected: String| {
+                Error::Config(vec![ConfigIssue {
+                    origin: Origin::CommandLine(format!("events: {}", e.key)),
+                    key: format!("events.{i}.key"),
+                    expected,
+                }])
+            };
+            let value = match (&e.value, e.factor) {
+                (Some(v), _) => v.clone(),
+                (None, Some(f)) => match get_path(&table, &path) {
+                    Some(toml::Value::Float(x)) => toml::Value::Float(x * f),
+                    Some(toml::Value::Integer(x)) => toml::Value::Float(*x as f64 * f),
+                    Some(other) => {
+                        return Err(issue(format!("a numeric value to multiply, got {other}")))
+                    }
+                    None => {
+                        return Err(issue(format!("an existing key, but {} is not set", e.key)))
+                    }
+                },
+                (None, None) => unreachable!("validated: factor or value"),
+            };
+            let change = Override {
+                raw: format!("{}={value}", e.key),
+                path,
+                value,
+            };
+            change
+                .apply(&mut table)
+                .map_err(|i| Error::Config(vec![i]))?;
+        }
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let (key, expected) = describe_serde_error(&e);
+                Error::Config(vec![ConfigIssue {
+                    origin: Origin::CommandLine(format!("events active in period {t}")),
+                    key: key.join("."),
+                    expected,
+                }])
+            })?;
+        let mut problems = Problems::default();
+        config.validate(&mut problems);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(Error::Config(
+                problems
+                    .into_vec()
+                    .into_iter()
+                    .map(|(key, expected)| ConfigIssue {
+                        origin: Origin::CommandLine(format!("events active in period {t}")),
+                        key,
+                        expected,
+                    })
+                    .collect(),
+            ))
         }
     }
 

@@ -242,6 +242,9 @@ impl BudgetState {
 #[derive(Debug, Clone)]
 struct EconomyRuntime {
     economy: Economy,
+    /// What the levers would be without operators (the configured levers).
+    recommended: Levers,
+    /// The levers in force this period.
     levers: Levers,
     mall: MallView,
     tasks: Vec<Option<Poisson<f64>>>,
@@ -277,8 +280,21 @@ impl EconomyRuntime {
             departed: 0,
             budget: economy.budget.clone().map(BudgetState::new),
             economy: economy.clone(),
+            recommended: levers,
             levers,
         }
+    }
+
+    /// Applies the operator overrides of period `t`; when the issuance rate
+    /// changes, the task rates follow (effort responds to ι).
+    fn set_levers(&mut self, t: i64) {
+        let levers = self.economy.implemented(self.recommended, t);
+        if levers.issuance_rate != self.levers.issuance_rate {
+            for (k, d) in self.tasks.iter_mut().enumerate() {
+                *d = Poisson::new(self.economy.task_mean(k, levers.issuance_rate)).ok();
+            }
+        }
+        self.levers = levers;
     }
 
     /// Prices, order and attractions of the goods on sale this period; real
@@ -368,6 +384,7 @@ impl Simulation {
         let key = self.key;
         let leavers = &self.leavers;
         if let Some(e) = &mut self.economy {
+            e.set_levers(period);
             e.prepare_mall();
         }
         let economy = self.economy.as_ref().map(|e| EconomyInputs {
@@ -428,6 +445,8 @@ impl Simulation {
                 e.levers.real_price_mult,
                 e.levers.virtual_price_mult,
             ];
+            let r = e.recommended;
+            o.recommended_levers = [r.issuance_rate, r.real_price_mult, r.virtual_price_mult];
             if period >= 0 {
                 if let Some(b) = &mut e.budget {
                     b.cost += o.cash_cost;
@@ -440,6 +459,46 @@ impl Simulation {
         self.has_previous = true;
         self.period += 1;
         &self.outcome
+    }
+
+    /// Switches to `config` from the next period on (scheduled events): new
+    /// arrival rates, departure functions, revenue, policy and economy
+    /// parameters, with the agents, their balances, the float and the
+    /// budget year kept. The reward set, the types and the goods must be the
+    /// same (events cannot change them).
+    pub fn reconfigure(&mut self, config: &crate::config::Config) -> Result<()> {
+        let model = Arc::new(Model::new(config));
+        debug_assert_eq!(model.rewards, self.model.rewards);
+        self.arrivals = model
+            .types
+            .iter()
+            .map(|t| Poisson::new(self.scale * t.arrival_rate).ok())
+            .collect();
+        self.departures = model.types.iter().map(|t| t.departure.clone()).collect();
+        let policy = crate::policy::build_policy(config, &model)?;
+        if policy.agent_state_width() == self.policy.agent_state_width() {
+            self.policy = policy;
+        }
+        if let (Some(runtime), Some(economy)) = (&mut self.economy, &model.economy) {
+            let (float, departed, budget) =
+                (runtime.float, runtime.departed, runtime.budget.take());
+            let mut next = EconomyRuntime::new(economy);
+            next.float = float;
+            next.departed = departed;
+            next.budget = match (budget, &economy.budget) {
+                (Some(mut state), Some(config)) => {
+                    if config.annual != state.config.annual {
+                        state.budget = config.annual;
+                    }
+                    state.config = config.clone();
+                    Some(state)
+                }
+                (state, _) => state,
+            };
+            *runtime = next;
+        }
+        self.model = model;
+        Ok(())
     }
 
     /// Token economy: the float computed directly — Σ balances of the agents

@@ -35,6 +35,8 @@ pub struct PeriodTally {
     pub float: u64,
     /// The levers in force: issuance rate, real and virtual price multipliers.
     pub levers: [f64; 3],
+    /// The levers recommended before operator overrides.
+    pub recommended_levers: [f64; 3],
 }
 
 impl PeriodTally {
@@ -62,6 +64,7 @@ impl PeriodTally {
             cash_cost: 0.0,
             float: 0,
             levers: [f64::NAN; 3],
+            recommended_levers: [f64::NAN; 3],
         }
     }
 

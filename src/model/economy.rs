@@ -1,6 +1,8 @@
 //! The compiled token economy (model.md Part B.1–B.4).
 
-use crate::config::{BudgetConfig, Channel, Config, DepartureSignal, InitialBalance};
+use crate::config::{
+    BudgetConfig, Channel, Config, DepartureSignal, InitialBalance, Lever, OverrideConfig,
+};
 
 /// One good of the mall.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +59,8 @@ pub struct Economy {
     pub signals: Vec<DepartureSignal>,
     /// The budget, if any.
     pub budget: Option<BudgetConfig>,
+    /// Operator changes applied on top of the recommended levers.
+    pub overrides: Vec<OverrideConfig>,
 }
 
 impl Economy {
@@ -92,7 +96,27 @@ impl Economy {
             shopping_rates: config.types.iter().map(|t| t.shopping_rate).collect(),
             signals: config.types.iter().map(|t| t.departure_signal).collect(),
             budget: config.budget.clone(),
+            overrides: config.overrides.clone(),
         })
+    }
+
+    /// The levers implemented in period `t`: the recommendation with the
+    /// operator overrides active at `t` applied on top, in file order.
+    pub fn implemented(&self, recommended: Levers, t: i64) -> Levers {
+        let mut levers = recommended;
+        for o in self.overrides.iter().filter(|o| o.window().contains(t)) {
+            let slot = match o.lever {
+                Lever::IssuanceRate => &mut levers.issuance_rate,
+                Lever::RealPriceMult => &mut levers.real_price_mult,
+                Lever::VirtualPriceMult => &mut levers.virtual_price_mult,
+            };
+            *slot = match (o.factor, o.value) {
+                (Some(f), _) => *slot * f,
+                (None, Some(v)) => v,
+                (None, None) => *slot,
+            };
+        }
+        levers
     }
 
     /// Token price of good j under `levers`: p_ref × multiplier, rounded to

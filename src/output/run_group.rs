@@ -121,6 +121,10 @@ pub fn write_run(runs: &Group, name: &str, record: &RunRecord) -> Result<()> {
         }
     }
 
+    if !info.events.is_empty() {
+        write_events(&run, &info.events)?;
+    }
+
     let summary = group(&run, "summary")?;
     let s = &record.summary;
     let means: Vec<f64> = s.mean_active_per_type.iter().map(|e| e.mean).collect();
@@ -239,6 +243,47 @@ fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
     Ok(())
 }
 
+/// The scheduled events, one row each.
+fn write_events(run: &Group, events: &[crate::config::EventConfig]) -> Result<()> {
+    let g = group(run, "events")?;
+    let n = events.len();
+    let names: Vec<String> = events.iter().map(|e| e.name.clone()).collect();
+    let keys: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
+    let start: Vec<i64> = events.iter().map(|e| e.window().start() as i64).collect();
+    let end: Vec<i64> = events
+        .iter()
+        .map(|e| e.window().to.map_or(-1, i64::from))
+        .collect();
+    let change: Vec<String> = events
+        .iter()
+        .map(|e| match (&e.value, e.factor) {
+            (Some(v), _) => format!("= {v}"),
+            (None, Some(f)) => format!("x {f}"),
+            _ => String::new(),
+        })
+        .collect();
+    string_dataset(&g, "name", &names, "1", "event label")?;
+    string_dataset(&g, "key", &keys, "1", "configuration key changed")?;
+    dataset(
+        &g,
+        "start",
+        &start,
+        &[n],
+        "period",
+        "first period the change applies",
+    )?;
+    dataset(
+        &g,
+        "end",
+        &end,
+        &[n],
+        "period",
+        "last period it applies (-1: to the end of the run)",
+    )?;
+    string_dataset(&g, "change", &change, "1", "x factor, or = new value")?;
+    Ok(())
+}
+
 /// The token economy's series, levers and per-good sales.
 fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[String]) -> Result<()> {
     let n = t.tasks.len();
@@ -307,6 +352,15 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
         ),
     ];
     for (i, (name, units, description)) in names.iter().enumerate() {
+        let recommended: Vec<f64> = t.recommended_levers.iter().map(|l| l[i]).collect();
+        dataset(
+            &levers,
+            &format!("recommended_{name}"),
+            &recommended,
+            &[n],
+            units,
+            &format!("{description}, as recommended before operator overrides (the configured lever: no controller yet)"),
+        )?;
         let values: Vec<f64> = t.levers.iter().map(|l| l[i]).collect();
         dataset(
             &levers,

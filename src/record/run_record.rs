@@ -31,6 +31,8 @@ pub struct RunInfo {
     pub good_names: Vec<String>,
     /// Budget years closed during the run (token economy with a budget).
     pub budget_years: Vec<crate::engine::BudgetYear>,
+    /// Scheduled events of the run.
+    pub events: Vec<crate::config::EventConfig>,
 }
 
 /// Steady-state summary of a run (periods after warm-up).

@@ -53,6 +53,8 @@ pub struct TokenSeries {
     pub forfeited: Vec<u64>,
     /// Levers in force: issuance rate, real and virtual price multipliers, [T][3].
     pub levers: Vec<[f64; 3]>,
+    /// The levers recommended before operator overrides, [T][3].
+    pub recommended_levers: Vec<[f64; 3]>,
     /// Units sold per good, [T][J].
     pub sales: Vec<u64>,
 }
@@ -109,6 +111,7 @@ impl Series {
             t.float.push(tally.float);
             t.forfeited.push(tally.forfeited);
             t.levers.push(tally.levers);
+            t.recommended_levers.push(tally.recommended_levers);
             t.sales.extend_from_slice(&tally.sales);
         }
         self.periods += 1;

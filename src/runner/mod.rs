@@ -52,10 +52,26 @@ pub fn run_replication(
     if let Some(e) = &model.economy {
         series = series.with_tokens(e.goods.len());
     }
-    simulation.run(sim_config.periods, |tally| {
-        series.push(tally, model, sim_config.scale);
+    // The event calendar: the configuration changes when the set of active
+    // events does.
+    let mut active: Vec<bool> = vec![false; config.events.len()];
+    let mut current = Arc::clone(model);
+    for t in 0..sim_config.periods as i64 {
+        let now: Vec<bool> = config
+            .events
+            .iter()
+            .map(|e| e.window().contains(t))
+            .collect();
+        if now != active {
+            let phase = config.with_events_at(t)?;
+            simulation.reconfigure(&phase)?;
+            current = Arc::new(Model::new(&phase));
+            active = now;
+        }
+        let tally = simulation.step();
+        series.push(tally, &current, sim_config.scale);
         progress.period_done(tally.total_active());
-    });
+    }
     let info = RunInfo {
         config_toml: config_toml.to_string(),
         seed: sim_config.seed,
@@ -71,6 +87,7 @@ pub fn run_replication(
             e.goods.iter().map(|g| g.name.clone()).collect()
         }),
         budget_years: simulation.budget_years().to_vec(),
+        events: config.events.clone(),
     };
     let leavers = simulation.finish();
     Ok(RunRecord::new(
