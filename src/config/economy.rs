@@ -240,3 +240,120 @@ impl BudgetConfig {
         problems.probability("budget.ratchet", self.ratchet);
     }
 }
+
+/// `[steer]`: the predict-then-optimize lever controller (model.md B.5),
+/// used when `policy.kind = "steer"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SteerConfig {
+    /// Weight of the newest period in the smoothed forecasts.
+    #[serde(default = "smoothing")]
+    pub smoothing: f64,
+    /// The controller believes each elasticity is e_j × this (1 = right).
+    #[serde(default = "one")]
+    pub elasticity_error: f64,
+    /// Band of the real-price multiplier (lever 2).
+    #[serde(default = "real_band")]
+    pub real_price_band: [f64; 2],
+    /// Band of the virtual-price multiplier (lever 3, the valve).
+    #[serde(default = "valve_band")]
+    pub valve_band: [f64; 2],
+    /// The float band [K_lo, K_hi] in tokens per unit of simulation.scale
+    /// (≈ per courier), the return point Z = its midpoint; or give
+    /// `miller_orr` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub float_band: Option<[f64; 2]>,
+    /// Miller–Orr band from its parameters (model.md B.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub miller_orr: Option<MillerOrr>,
+    /// Periods over which the valve closes the gap between float and Z.
+    #[serde(default = "horizon")]
+    pub horizon: f64,
+    /// Relative change of the issuance rate when the float leaves its band.
+    #[serde(default = "step")]
+    pub issuance_step: f64,
+    /// Target the ratchet-aware fractile κ_o/(κ_o + κ_u + ρV').
+    #[serde(default)]
+    pub ratchet_aware: bool,
+    /// V': value of a yuan of next year's budget, for the ratchet-aware fractile.
+    #[serde(default = "one")]
+    pub ratchet_value: f64,
+}
+
+/// Miller–Orr parameters: spread S = 3(¾·F_c σ²/i)^{1/3}, Z = K_lo + S/3,
+/// K_hi = K_lo + S, with σ² the variance of I_t − R_t per period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MillerOrr {
+    /// K_lo, tokens per unit of simulation.scale.
+    pub lower: f64,
+    /// F_c: cost of one lever change.
+    pub change_cost: f64,
+    /// i: carrying cost per token per period.
+    pub carrying_cost: f64,
+}
+
+fn smoothing() -> f64 {
+    0.3
+}
+fn real_band() -> [f64; 2] {
+    [0.85, 1.15]
+}
+fn valve_band() -> [f64; 2] {
+    [0.3, 1.5]
+}
+fn horizon() -> f64 {
+    20.0
+}
+fn step() -> f64 {
+    0.01
+}
+
+impl SteerConfig {
+    pub(crate) fn validate(&self, problems: &mut Problems) {
+        if !(self.smoothing > 0.0 && self.smoothing <= 1.0) {
+            problems.push(
+                "steer.smoothing",
+                format!("a weight in (0, 1], got {}", self.smoothing),
+            );
+        }
+        problems.positive("steer.elasticity_error", self.elasticity_error);
+        for (key, [lo, hi]) in [
+            ("steer.real_price_band", self.real_price_band),
+            ("steer.valve_band", self.valve_band),
+        ] {
+            if !(lo > 0.0 && hi >= lo && hi.is_finite()) {
+                problems.push(
+                    key,
+                    format!("[low, high] with 0 < low <= high, got [{lo}, {hi}]"),
+                );
+            }
+        }
+        match (&self.float_band, &self.miller_orr) {
+            (Some(_), Some(_)) => problems.push(
+                "steer.miller_orr",
+                "either float_band or miller_orr, not both",
+            ),
+            (None, None) => problems.push(
+                "steer.float_band",
+                "a float band [low, high] in tokens, or a miller_orr table",
+            ),
+            (Some([lo, hi]), None) => {
+                if !(*lo >= 0.0 && hi > lo) {
+                    problems.push(
+                        "steer.float_band",
+                        format!("[low, high] with 0 <= low < high, got [{lo}, {hi}]"),
+                    );
+                }
+            }
+            (None, Some(m)) => {
+                problems.non_negative("steer.miller_orr.lower", m.lower);
+                problems.positive("steer.miller_orr.change_cost", m.change_cost);
+                problems.positive("steer.miller_orr.carrying_cost", m.carrying_cost);
+            }
+        }
+        problems.positive("steer.horizon", self.horizon);
+        problems.non_negative("steer.issuance_step", self.issuance_step);
+        problems.non_negative("steer.ratchet_value", self.ratchet_value);
+    }
+}

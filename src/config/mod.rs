@@ -28,7 +28,7 @@ pub use agent_type::{
 };
 pub use economy::{
     BudgetConfig, Channel, EconomyConfig, ElasticityClass, GoodConfig, InitialBalance,
-    InitialBalanceKind, MallConfig,
+    InitialBalanceKind, MallConfig, MillerOrr, SteerConfig,
 };
 pub use fairness::{FairnessConfig, DEFAULT_EPSILON};
 pub use overrides::Override;
@@ -68,6 +68,9 @@ pub struct Config {
     /// The annual budget for real goods (token economy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetConfig>,
+    /// The lever controller (`policy.kind = "steer"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steer: Option<SteerConfig>,
     /// Operator changes to the levers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<OverrideConfig>,
@@ -227,6 +230,21 @@ impl Config {
         self.mall.validate(problems);
         if let Some(budget) = &self.budget {
             budget.validate(problems);
+        }
+        let steering = self.policy.kind == PolicyKind::Steer;
+        match (&self.steer, steering) {
+            (Some(s), _) => s.validate(problems),
+            (None, true) => problems.push(
+                "steer",
+                "a [steer] section: policy.kind = \"steer\" runs the lever controller",
+            ),
+            _ => {}
+        }
+        if steering && (self.economy.is_none() || self.budget.is_none()) {
+            problems.push(
+                "policy.kind",
+                "an [economy] and a [budget] for \"steer\" (it steers the token economy's levers onto the budget)",
+            );
         }
         let periods = self.simulation.periods;
         for (i, o) in self.overrides.iter().enumerate() {

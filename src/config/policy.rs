@@ -165,7 +165,12 @@ impl PolicyConfig {
                     }
                 }
             }
-            Fluid | Steer => {}
+            Steer => {
+                if let Some(d) = &self.distribution {
+                    problems.distribution("policy.distribution", d, m);
+                }
+            }
+            Fluid => {}
         }
     }
 }

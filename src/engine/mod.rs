@@ -9,6 +9,7 @@
 //! result is bit-identical for any number of threads.
 
 mod agents;
+mod controller;
 mod economy_kernel;
 mod initial;
 mod kernel;
@@ -17,6 +18,7 @@ mod simulation;
 mod tally;
 
 pub use agents::{AgentChunk, AgentStore, CHUNK_CAPACITY};
+pub use controller::inverse_normal;
 pub use rng::{splitmix64, Purpose, StreamKey, StreamRng};
 pub use simulation::{BudgetYear, Simulation, SimulationBuilder};
 pub use tally::PeriodTally;

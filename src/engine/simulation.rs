@@ -120,7 +120,10 @@ impl SimulationBuilder {
             store,
             tallies: Vec::new(),
             outcome: PeriodTally::with_goods(k, m, goods),
-            economy: model.economy.as_ref().map(EconomyRuntime::new),
+            economy: model
+                .economy
+                .as_ref()
+                .map(|e| EconomyRuntime::new(e, self.scale)),
             arrival_counts: vec![0; k],
             has_previous: false,
             period: -(burn_in as i64),
@@ -246,6 +249,8 @@ struct EconomyRuntime {
     recommended: Levers,
     /// The levers in force this period.
     levers: Levers,
+    /// The lever controller, under `policy.kind = "steer"`.
+    controller: Option<super::controller::Controller>,
     mall: MallView,
     tasks: Vec<Option<Poisson<f64>>>,
     visits: Vec<Option<Poisson<f64>>>,
@@ -258,7 +263,7 @@ struct EconomyRuntime {
 }
 
 impl EconomyRuntime {
-    fn new(economy: &Economy) -> Self {
+    fn new(economy: &Economy, scale: f64) -> Self {
         let levers = economy.levers;
         let k = economy.task_rates.len();
         EconomyRuntime {
@@ -279,6 +284,10 @@ impl EconomyRuntime {
             float: 0,
             departed: 0,
             budget: economy.budget.clone().map(BudgetState::new),
+            controller: economy
+                .steer
+                .clone()
+                .map(|s| super::controller::Controller::new(s, economy, scale)),
             economy: economy.clone(),
             recommended: levers,
             levers,
@@ -384,6 +393,18 @@ impl Simulation {
         let key = self.key;
         let leavers = &self.leavers;
         if let Some(e) = &mut self.economy {
+            if let (Some(c), Some(b)) = (&mut e.controller, &e.budget) {
+                let ppy = e.economy.periods_per_year as i64;
+                let view = super::controller::BudgetView {
+                    budget: b.budget,
+                    spent: b.cost,
+                    over_penalty: b.config.over_penalty,
+                    under_penalty: b.config.under_penalty,
+                    ratchet: b.config.ratchet,
+                };
+                let left = (ppy - period.rem_euclid(ppy)) as u32;
+                e.recommended = c.recommend(e.float as f64, &view, left);
+            }
             e.set_levers(period);
             e.prepare_mall();
         }
@@ -445,6 +466,9 @@ impl Simulation {
                 e.levers.real_price_mult,
                 e.levers.virtual_price_mult,
             ];
+            if let Some(c) = &mut e.controller {
+                c.observe(o);
+            }
             let r = e.recommended;
             o.recommended_levers = [r.issuance_rate, r.real_price_mult, r.virtual_price_mult];
             if period >= 0 {
@@ -482,7 +506,7 @@ impl Simulation {
         if let (Some(runtime), Some(economy)) = (&mut self.economy, &model.economy) {
             let (float, departed, budget) =
                 (runtime.float, runtime.departed, runtime.budget.take());
-            let mut next = EconomyRuntime::new(economy);
+            let mut next = EconomyRuntime::new(economy, self.scale);
             next.float = float;
             next.departed = departed;
             next.budget = match (budget, &economy.budget) {

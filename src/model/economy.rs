@@ -61,6 +61,8 @@ pub struct Economy {
     pub budget: Option<BudgetConfig>,
     /// Operator changes applied on top of the recommended levers.
     pub overrides: Vec<OverrideConfig>,
+    /// The lever controller, when the policy is `steer`.
+    pub steer: Option<crate::config::SteerConfig>,
 }
 
 impl Economy {
@@ -97,6 +99,9 @@ impl Economy {
             signals: config.types.iter().map(|t| t.departure_signal).collect(),
             budget: config.budget.clone(),
             overrides: config.overrides.clone(),
+            steer: (config.policy.kind == crate::config::PolicyKind::Steer)
+                .then(|| config.steer.clone())
+                .flatten(),
         })
     }
 

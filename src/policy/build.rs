@@ -47,12 +47,15 @@ pub fn build_policy(config: &Config, model: &Model) -> Result<Box<dyn RewardPoli
         PolicyKind::Cyclic => Box::new(CyclicPolicy::new(policy.cycle.clone().expect("validated"))),
         PolicyKind::Fluid => Box::new(StaticPolicy::new("fluid", fluid()?.distribution)),
         PolicyKind::Belief => Box::new(belief(config, model)),
-        PolicyKind::Steer => {
-            return Err(Error::Input(format!(
-                "policy.kind = \"{}\" is not implemented in this build yet",
-                policy.kind.name()
-            )))
-        }
+        // The controller steers the economy's levers; the policy reward is
+        // `distribution` when given, else the lowest reward.
+        PolicyKind::Steer => Box::new(StaticPolicy::new(
+            "steer",
+            policy
+                .distribution
+                .clone()
+                .unwrap_or_else(|| crate::fluid::point_mass(0, m)),
+        )),
     })
 }
 

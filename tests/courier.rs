@@ -1,0 +1,90 @@
+//! The courier scenario (configs/fengdou-*.toml) at 1/10 scale: 40,000
+//! couriers and a ¥4M budget, so that per-courier flows are those of the
+//! full 400,000-courier runs and totals scale by 10. The baseline must
+//! reproduce the research table's baseline row (model.md B.6) within ±5 %;
+//! with the controller, virtual redemption rises 25–45 %, the ending float
+//! falls 15–30 % and issuance moves by −10 % to +2 %.
+
+mod common;
+
+use std::path::Path;
+
+use tokensim::config::Config;
+use tokensim::runner::{run_experiment, Progress};
+
+/// (issuance, redemption, real, virtual, starting float, ending float) in
+/// 10^8 tokens at full scale.
+fn table(name: &str) -> [f64; 6] {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("configs")
+        .join(name);
+    let sets = [
+        "simulation.scale=40000".to_string(),
+        "budget.annual=4.0e6".to_string(),
+    ];
+    let config = Config::load(&path, &sets).unwrap();
+    let record = &run_experiment(&config, &Progress::hidden()).unwrap()[0];
+    let t = record.series.tokens.as_ref().unwrap();
+    let sum = |v: &[u64]| v.iter().sum::<u64>() as f64;
+    let (issued, real, virt) = (
+        sum(&t.issuance),
+        sum(&t.redeemed_real),
+        sum(&t.redeemed_virtual),
+    );
+    let end = *t.float.last().unwrap() as f64;
+    let start = end - issued + real + virt + sum(&t.forfeited);
+    let full = |x: f64| x * 10.0 / 1e8;
+    [
+        full(issued),
+        full(real + virt),
+        full(real),
+        full(virt),
+        full(start),
+        full(end),
+    ]
+}
+
+#[test]
+fn baseline_reproduces_the_research_row_and_steering_moves_the_right_way() {
+    let research = [4.44, 3.42, 2.20, 1.22, 2.1, 3.11];
+    let names = [
+        "issuance",
+        "redemption",
+        "real",
+        "virtual",
+        "starting float",
+        "ending float",
+    ];
+    let base = table("fengdou-baseline.toml");
+    for ((name, got), want) in names.iter().zip(base).zip(research) {
+        eprintln!("baseline {name}: {got:.3} vs research {want}");
+        assert!(
+            (got / want - 1.0).abs() <= 0.05,
+            "{name}: {got:.3} vs {want}"
+        );
+    }
+    let steer = table("fengdou-steer.toml");
+    let change = |i: usize| steer[i] / base[i] - 1.0;
+    eprintln!(
+        "steering: issuance {:+.1}%, real {:+.1}%, virtual {:+.1}%, ending float {:+.1}%",
+        100.0 * change(0),
+        100.0 * change(2),
+        100.0 * change(3),
+        100.0 * change(5)
+    );
+    assert!((0.25..=0.45).contains(&change(3)), "virtual {}", change(3));
+    assert!(
+        (-0.30..=-0.15).contains(&change(5)),
+        "ending float {}",
+        change(5)
+    );
+    assert!(
+        (-0.10..=0.02).contains(&change(0)),
+        "issuance {}",
+        change(0)
+    );
+    // Real redemption: the research holds it within ±2 %; this controller
+    // holds the *cash* cost on the budget but lets real token redemption fall
+    // (see README): asserted only to stay within 10 %.
+    assert!(change(2).abs() < 0.10, "real {}", change(2));
+}
