@@ -93,6 +93,29 @@ impl AgentChunk {
         self.incoming_total = 0;
     }
 
+    /// Writes the updated agent read from slot `from` into slot `to` ≤ `from`
+    /// (in-place compaction), moving its policy state along.
+    #[inline]
+    pub(crate) fn keep(
+        &mut self,
+        from: usize,
+        to: usize,
+        type_id: u8,
+        history: u64,
+        tenure: u32,
+        lifetime: f64,
+    ) {
+        self.type_id[to] = type_id;
+        self.history[to] = history;
+        self.tenure[to] = tenure;
+        self.lifetime_reward[to] = lifetime;
+        let w = self.state_width;
+        if w > 0 && to != from {
+            self.policy_state
+                .copy_within(from * w..(from + 1) * w, to * w);
+        }
+    }
+
     /// Appends one agent directly (initial population).
     pub(crate) fn push(
         &mut self,

@@ -7,11 +7,10 @@ use rand::Rng;
 use rand_distr::{Distribution, Poisson};
 
 use super::agents::AgentChunk;
-use super::kernel::StepInputs;
+use super::kernel::{begin_period, StepInputs};
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
 use crate::config::DepartureSignal;
-use crate::policy::RewardPlan;
 use crate::record::LeaverHistograms;
 
 /// The mall as it stands this period: goods on sale ordered by token price,
@@ -81,27 +80,9 @@ pub(crate) fn step_chunk_economy(
     tally: &mut PeriodTally,
     mut leavers: Option<&mut LeaverHistograms>,
 ) {
-    chunk.admit_incoming(inputs.newcomer_lifetime);
+    let shared = begin_period(chunk, inputs, rng);
     let len = chunk.len;
     let m = inputs.rewards.len();
-    if let RewardPlan::PerAgent = inputs.plan {
-        let w = chunk.state_width;
-        let view = crate::policy::AgentRewardView {
-            period: inputs.period,
-            tenure: &chunk.tenure[..len],
-            history: &chunk.history[..len],
-            layout: inputs.layout,
-            state: &mut chunk.policy_state[..len * w],
-        };
-        inputs
-            .policy
-            .assign_rewards(view, &mut chunk.rewards[..len], rng);
-    }
-    let shared = match inputs.plan {
-        RewardPlan::Shared(phi) => Some(phi),
-        RewardPlan::PerAgent => None,
-    };
-    let w = chunk.state_width;
     let mut kept = 0;
     for i in 0..len {
         let k = chunk.type_id[i] as usize;
@@ -175,14 +156,8 @@ pub(crate) fn step_chunk_economy(
                 }
             }
         } else {
-            chunk.type_id[kept] = k as u8;
-            chunk.history[kept] = history;
-            chunk.tenure[kept] = tenure;
-            chunk.lifetime_reward[kept] = lifetime;
+            chunk.keep(i, kept, k as u8, history, tenure, lifetime);
             chunk.balance[kept] = balance;
-            if w > 0 && kept != i {
-                chunk.policy_state.copy_within(i * w..(i + 1) * w, kept * w);
-            }
             kept += 1;
         }
     }

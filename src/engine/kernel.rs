@@ -35,27 +35,9 @@ pub(crate) fn step_chunk(
     tally: &mut PeriodTally,
     mut leavers: Option<&mut LeaverHistograms>,
 ) {
-    chunk.admit_incoming(inputs.newcomer_lifetime);
+    let shared = begin_period(chunk, inputs, rng);
     let len = chunk.len;
     let m = inputs.rewards.len();
-    if let RewardPlan::PerAgent = inputs.plan {
-        let w = chunk.state_width;
-        let view = AgentRewardView {
-            period: inputs.period,
-            tenure: &chunk.tenure[..len],
-            history: &chunk.history[..len],
-            layout: inputs.layout,
-            state: &mut chunk.policy_state[..len * w],
-        };
-        inputs
-            .policy
-            .assign_rewards(view, &mut chunk.rewards[..len], rng);
-    }
-    let shared = match inputs.plan {
-        RewardPlan::Shared(phi) => Some(phi),
-        RewardPlan::PerAgent => None,
-    };
-    let w = chunk.state_width;
     let mut kept = 0;
     for i in 0..len {
         let k = chunk.type_id[i] as usize;
@@ -79,17 +61,39 @@ pub(crate) fn step_chunk(
                 }
             }
         } else {
-            chunk.type_id[kept] = k as u8;
-            chunk.history[kept] = history;
-            chunk.tenure[kept] = tenure;
-            chunk.lifetime_reward[kept] = lifetime;
-            if w > 0 && kept != i {
-                chunk.policy_state.copy_within(i * w..(i + 1) * w, kept * w);
-            }
+            chunk.keep(i, kept, k as u8, history, tenure, lifetime);
             kept += 1;
         }
     }
     chunk.len = kept;
+}
+
+/// Admits the period's arrivals and, for a per-agent plan, asks the policy
+/// for every agent's reward; returns φ_t for a shared plan.
+pub(crate) fn begin_period<'a>(
+    chunk: &mut AgentChunk,
+    inputs: &StepInputs<'a>,
+    rng: &mut StreamRng,
+) -> Option<&'a RewardDistribution> {
+    chunk.admit_incoming(inputs.newcomer_lifetime);
+    let len = chunk.len;
+    match inputs.plan {
+        RewardPlan::Shared(phi) => Some(phi),
+        RewardPlan::PerAgent => {
+            let w = chunk.state_width;
+            let view = AgentRewardView {
+                period: inputs.period,
+                tenure: &chunk.tenure[..len],
+                history: &chunk.history[..len],
+                layout: inputs.layout,
+                state: &mut chunk.policy_state[..len * w],
+            };
+            inputs
+                .policy
+                .assign_rewards(view, &mut chunk.rewards[..len], rng);
+            None
+        }
+    }
 }
 
 /// The reference kernel: the least per-agent work the model needs — the
