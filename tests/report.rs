@@ -90,4 +90,29 @@ fn run_and_sweep_reports_have_every_figure() {
     let mut figures = run_figures.to_vec();
     figures.extend(["sweep_simulation_scale", "sweep_policy_kind"]);
     check_report(&sweep_out, &dir.path().join("sweep-report"), &figures);
+
+    // A token-economy run adds flows, float, levers and the budget.
+    let tokens = dir.path().join("tokens.h5");
+    let status = Command::new(binary())
+        .args([
+            "run",
+            &format!("{root}/configs/fengdou-steer.toml"),
+            "--quiet",
+            "--out",
+            tokens.to_str().unwrap(),
+        ])
+        .args([
+            "--set",
+            "simulation.scale=2000",
+            "--set",
+            "budget.annual=2.0e5",
+            "--set",
+            "simulation.periods=60",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut figures = run_figures.to_vec();
+    figures.extend(["token_flows", "float", "levers", "budget"]);
+    check_report(&tokens, &dir.path().join("token-report"), &figures);
 }

@@ -31,7 +31,13 @@ pub fn colour(i: usize) -> RGBColor {
 /// Tick labels without spurious decimals: "4000", "0.25".
 fn tick(x: &f64) -> String {
     let a = x.abs();
-    if a >= 100.0 || (a - a.round()).abs() < 1e-9 {
+    if a >= 1e9 {
+        format!("{:.1}G", x / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1}M", x / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", x / 1e3)
+    } else if a >= 100.0 || (a - a.round()).abs() < 1e-9 {
         format!("{x:.0}")
     } else if a >= 1.0 {
         format!("{x:.1}")
@@ -151,6 +157,7 @@ pub fn grouped_bars<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .y_label_formatter(&tick)
         .x_labels(n)
         .x_label_formatter(&move |x: &f64| {
             let i = x.round();

@@ -161,6 +161,8 @@ pub fn report(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
         ),
     });
 
+    token_figures(&h5, &first.run, dir, &mut figures)?;
+
     for (key, points, labels) in sweep_points(&h5)? {
         let name = format!(
             "sweep_{}",
@@ -269,4 +271,113 @@ fn sweep_points(
         out.push((key, points, labels));
     }
     Ok(out)
+}
+
+/// Token-economy figures of run `id`, when the file has token series:
+/// issuance and redemption by channel, the float, the budget by year, and
+/// the levers recommended against implemented.
+fn token_figures(file: &hdf5::File, id: &str, dir: &Path, figures: &mut Vec<Figure>) -> Result<()> {
+    let Ok(series) = file.group(&format!("runs/{id}/series")) else {
+        return Ok(());
+    };
+    let read = |name: &str| -> Option<Vec<f64>> {
+        let ds = series.dataset(name).ok()?;
+        // As f64 for every stored type (u64 counts convert exactly below 2^53).
+        ds.read_raw::<f64>().ok()
+    };
+    let (Some(issuance), Some(real), Some(virt), Some(float)) = (
+        read("issuance"),
+        read("redeemed_real"),
+        read("redeemed_virtual"),
+        read("float"),
+    ) else {
+        return Ok(());
+    };
+    let line = |name: &str, v: &[f64]| {
+        (
+            name.to_string(),
+            v.iter()
+                .enumerate()
+                .map(|(t, &y)| (t as f64, y))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let flows = vec![
+        line("issuance", &issuance),
+        line("redeemed real", &real),
+        line("redeemed virtual", &virt),
+    ];
+    chart!(dir, "token_flows", |area| charts::lines(
+        &area,
+        "Tokens issued and redeemed by channel",
+        "period",
+        "tokens per period",
+        &flows,
+        None
+    ));
+    figures.push(Figure {
+        name: "token_flows".into(),
+        caption: "Issuance I_t (tasks and rewards credited) and redemption R_t by channel.".into(),
+    });
+    chart!(dir, "float", |area| charts::lines(
+        &area,
+        "Token float (tokens outstanding)",
+        "period",
+        "tokens",
+        &[line("float K_t", &float)],
+        None
+    ));
+    figures.push(Figure {
+        name: "float".into(),
+        caption: "K_t = K_(t-1) + I_t - R_t - F_t after each period (for steer runs, compare with the configured band).".into(),
+    });
+    let levers = ["issuance_rate", "real_price_mult", "virtual_price_mult"];
+    let mut lever_lines = Vec::new();
+    for l in levers {
+        if let (Some(implemented), Some(recommended)) = (
+            read(&format!("levers/{l}")),
+            read(&format!("levers/recommended_{l}")),
+        ) {
+            lever_lines.push(line(&format!("{l} (implemented)"), &implemented));
+            lever_lines.push(line(&format!("{l} (recommended)"), &recommended));
+        }
+    }
+    if !lever_lines.is_empty() {
+        chart!(dir, "levers", |area| charts::lines(
+            &area,
+            "Levers: recommended and implemented",
+            "period",
+            "tokens per task / price multiplier",
+            &lever_lines,
+            None
+        ));
+        figures.push(Figure {
+            name: "levers".into(),
+            caption: "The three levers as recommended (controller or configuration) and as implemented after operator overrides.".into(),
+        });
+    }
+    if let Ok(budget) = file.group(&format!("runs/{id}/budget")) {
+        let get = |n: &str| {
+            budget
+                .dataset(n)
+                .and_then(|d| d.read_raw::<f64>())
+                .unwrap_or_default()
+        };
+        let (b, c) = (get("budget"), get("cost"));
+        let categories: Vec<String> = (0..b.len()).map(|y| format!("year {y}")).collect();
+        let groups = vec![("budget".to_string(), b), ("cost".to_string(), c)];
+        chart!(dir, "budget", |area| charts::grouped_bars(
+            &area,
+            "Budget and cash cost of real goods by year",
+            "budget year",
+            "yuan",
+            &categories,
+            &groups
+        ));
+        figures.push(Figure {
+            name: "budget".into(),
+            caption: "Each closed budget year: the budget B_y (after the ratchet) and the cash cost C_y of real goods.".into(),
+        });
+    }
+    Ok(())
 }
