@@ -365,35 +365,45 @@ pub fn write_summary(file: &File) -> Result<()> {
     let series_f64 = |g: &Group, name: &str| -> Option<Vec<f64>> {
         g.dataset(name).and_then(|d| d.read_raw::<f64>()).ok()
     };
-    let token_columns: [(&str, &str, &str, Box<dyn Fn(&Group) -> f64>); 3] = [
-        (
-            "cash_cost",
-            "yuan",
-            "total cash cost of real goods over the run",
-            Box::new(|g| series_f64(g, "series/cash_cost").map_or(f64::NAN, |v| v.iter().sum())),
-        ),
-        (
-            "budget_penalty",
-            "yuan",
-            "total budget penalty over the closed budget years",
-            Box::new(|g| series_f64(g, "budget/penalty").map_or(f64::NAN, |v| v.iter().sum())),
-        ),
-        (
-            "ending_float",
-            "tokens",
-            "tokens outstanding after the last period",
-            Box::new(|g| {
+    if groups.iter().any(|g| g.dataset("series/float").is_ok()) {
+        let total = |name: &str| -> Vec<f64> {
+            groups
+                .iter()
+                .map(|g| series_f64(g, name).map_or(f64::NAN, |v| v.iter().sum()))
+                .collect()
+        };
+        let ending: Vec<f64> = groups
+            .iter()
+            .map(|g| {
                 series_f64(g, "series/float")
                     .and_then(|v| v.last().copied())
                     .unwrap_or(f64::NAN)
-            }),
-        ),
-    ];
-    if groups.iter().any(|g| g.dataset("series/float").is_ok()) {
-        for (name, units, desc, value) in token_columns {
-            let v: Vec<f64> = groups.iter().map(|g| value(g)).collect();
-            dataset(&summary, name, &v, &[n], units, desc)?;
-        }
+            })
+            .collect();
+        dataset(
+            &summary,
+            "cash_cost",
+            &total("series/cash_cost"),
+            &[n],
+            "yuan",
+            "total cash cost of real goods over the run",
+        )?;
+        dataset(
+            &summary,
+            "budget_penalty",
+            &total("budget/penalty"),
+            &[n],
+            "yuan",
+            "total budget penalty over the closed budget years",
+        )?;
+        dataset(
+            &summary,
+            "ending_float",
+            &ending,
+            &[n],
+            "tokens",
+            "tokens outstanding after the last period",
+        )?;
     }
     let verdict: Vec<String> = groups
         .iter()
