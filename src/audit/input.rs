@@ -30,6 +30,9 @@ pub struct RunData {
     pub lifetime_reward: Vec<(Histogram<u64>, f64)>,
     /// Tenure of departed agents per type (periods).
     pub tenure: Vec<(Histogram<u64>, f64)>,
+    /// Token economy: tokens credited per agent-period, per type (empty
+    /// for runs without an economy).
+    pub credited: Vec<(Histogram<u64>, f64)>,
 }
 
 fn bad(path: &str, what: &str) -> Error {
@@ -99,6 +102,17 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
         .iter()
         .map(|n| histogram(n, "tenure"))
         .collect::<Result<_>>()?;
+    let has_tokens = run
+        .group(&format!("types/{}/credited_per_period", type_names[0]))
+        .is_ok();
+    let credited = if has_tokens {
+        type_names
+            .iter()
+            .map(|n| histogram(n, "credited_per_period"))
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
     Ok(RunData {
         id: id.to_string(),
         type_names,
@@ -110,6 +124,7 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
         policy_dist,
         lifetime_reward,
         tenure,
+        credited,
     })
 }
 

@@ -86,9 +86,10 @@ pub struct PairAudit {
     pub at_reward: f64,
     /// ½ Σ_r |q_a(r) − q_b(r)|.
     pub tv: f64,
-    /// KS distance of the per-period reward (tokens credited per period).
+    /// KS distance of the tokens credited per period: the policy reward per
+    /// period, or for token-economy runs everything credited (tasks and reward).
     pub reward_ks: f64,
-    /// Wasserstein-1 distance of the per-period reward.
+    /// Wasserstein-1 distance of the same.
     pub reward_wasserstein: f64,
     /// KS distance of lifetime reward.
     pub lifetime_ks: f64,
@@ -266,8 +267,12 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
             if gap > worst || (pairs.is_empty() && gap.is_finite()) {
                 (worst, worst_at) = (gap, (a, b, at));
             }
-            let atoms_a = atoms_on(&d.rewards, &q[a]);
-            let atoms_b = atoms_on(&d.rewards, &q[b]);
+            let (atoms_a, atoms_b) = if d.credited.is_empty() {
+                (atoms_on(&d.rewards, &q[a]), atoms_on(&d.rewards, &q[b]))
+            } else {
+                let ((ha, sa), (hb, sb)) = (&d.credited[a], &d.credited[b]);
+                (atoms_of(ha, *sa), atoms_of(hb, *sb))
+            };
             let (reward_ks, reward_wasserstein) = ks_and_wasserstein(&atoms_a, &atoms_b);
             let (la, sa) = &d.lifetime_reward[a];
             let (lb, sb) = &d.lifetime_reward[b];
