@@ -7,7 +7,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Poisson};
 
 use super::agents::AgentChunk;
-use super::kernel::{begin_period, StepInputs};
+use super::kernel::{begin_period, pay, Paid, StepInputs};
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
 use crate::config::DepartureSignal;
@@ -85,17 +85,13 @@ pub(crate) fn step_chunk_economy(
     let m = inputs.rewards.len();
     let mut kept = 0;
     for i in 0..len {
-        let k = chunk.type_id[i] as usize;
-        let reward = match shared {
-            Some(phi) => phi.sample(rng),
-            None => chunk.rewards[i],
-        };
-        let history = inputs.layout.push(chunk.history[i], reward);
-        let tenure = chunk.tenure[i] + 1;
-        let reward_value = inputs.rewards[reward as usize];
-        let lifetime = chunk.lifetime_reward[i] + reward_value;
-        tally.active[k] += 1;
-        tally.reward_counts[k * m + reward as usize] += 1;
+        let Paid {
+            k,
+            reward: reward_value,
+            history,
+            tenure,
+            lifetime,
+        } = pay(chunk, i, shared, inputs, m, rng, tally);
 
         // Work and issuance: the reward is paid in tokens on top.
         let tasks = economy.tasks[k]

@@ -40,17 +40,13 @@ pub(crate) fn step_chunk(
     let m = inputs.rewards.len();
     let mut kept = 0;
     for i in 0..len {
-        let k = chunk.type_id[i] as usize;
-        let reward = match shared {
-            Some(phi) => phi.sample(rng),
-            None => chunk.rewards[i],
-        };
-        let history = inputs.layout.push(chunk.history[i], reward);
-        let tenure = chunk.tenure[i] + 1;
-        let lifetime = chunk.lifetime_reward[i] + inputs.rewards[reward as usize];
-        tally.active[k] += 1;
-        tally.reward_counts[k * m + reward as usize] += 1;
-
+        let Paid {
+            k,
+            history,
+            tenure,
+            lifetime,
+            ..
+        } = pay(chunk, i, shared, inputs, m, rng, tally);
         let p = inputs.departures[k].probability(history, tenure);
         let leaves = p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p);
         if leaves {
@@ -66,6 +62,49 @@ pub(crate) fn step_chunk(
         }
     }
     chunk.len = kept;
+}
+
+/// What paying one agent produced.
+pub(crate) struct Paid {
+    /// Its type.
+    pub k: usize,
+    /// The reward value paid.
+    pub reward: f64,
+    /// Its history with this period's reward.
+    pub history: u64,
+    /// Periods paid, this one included.
+    pub tenure: u32,
+    /// Lifetime reward, this period's included.
+    pub lifetime: f64,
+}
+
+/// Pays agent `i` (model.md A.1 step 2) from φ_t or its per-agent reward,
+/// and counts it.
+#[inline(always)]
+pub(crate) fn pay(
+    chunk: &AgentChunk,
+    i: usize,
+    shared: Option<&RewardDistribution>,
+    inputs: &StepInputs<'_>,
+    m: usize,
+    rng: &mut StreamRng,
+    tally: &mut PeriodTally,
+) -> Paid {
+    let k = chunk.type_id[i] as usize;
+    let index = match shared {
+        Some(phi) => phi.sample(rng),
+        None => chunk.rewards[i],
+    };
+    let reward = inputs.rewards[index as usize];
+    tally.active[k] += 1;
+    tally.reward_counts[k * m + index as usize] += 1;
+    Paid {
+        k,
+        reward,
+        history: inputs.layout.push(chunk.history[i], index),
+        tenure: chunk.tenure[i] + 1,
+        lifetime: chunk.lifetime_reward[i] + reward,
+    }
 }
 
 /// Admits the period's arrivals and, for a per-agent plan, asks the policy
