@@ -4,10 +4,10 @@
 //! logit, and balances forfeited or kept on departure.
 
 use rand::Rng;
-use rand_distr::{Distribution, Poisson};
 
 use super::agents::AgentChunk;
 use super::kernel::{begin_period, pay, Paid, StepInputs};
+use super::poisson::SmallPoisson;
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
 use crate::config::DepartureSignal;
@@ -31,23 +31,47 @@ pub(crate) struct MallView {
 }
 
 impl MallView {
-    /// One visit with `balance` tokens: the good bought, if any.
+    /// The next purchase within `visits` visits with `balance` tokens: how
+    /// many visits it took and the good bought (index into `order`).
+    ///
+    /// Each visit buys with probability q = S/(w_0 + S), S the affordable
+    /// goods' total attraction, which only changes when the balance does —
+    /// at a purchase. So the visits up to the next purchase are Geometric(q)
+    /// and the good is drawn in proportion to attraction: exactly the
+    /// visit-by-visit logit, with two random draws per purchase instead of
+    /// one per visit.
     #[inline]
-    fn choose(&self, balance: u64, rng: &mut StreamRng) -> Option<usize> {
+    fn next_purchase(
+        &self,
+        balance: u64,
+        visits: u64,
+        rng: &mut StreamRng,
+    ) -> Option<(u64, usize)> {
+        if visits == 0 {
+            return None;
+        }
         let affordable = self.prices.partition_point(|&p| p <= balance);
         if affordable == 0 {
             return None;
         }
-        let total = self.no_purchase + self.cumulative[affordable - 1];
-        let u = rng.random::<f64>() * total;
-        if u < self.no_purchase {
-            return None;
-        }
-        let target = u - self.no_purchase;
+        let attraction = self.cumulative[affordable - 1];
+        let q = attraction / (self.no_purchase + attraction);
+        let used = if q >= 1.0 {
+            1
+        } else {
+            // Inverse transform of Geometric(q) on {1, 2, …}; u ∈ (0, 1].
+            let u = 1.0 - rng.random::<f64>();
+            let tries = 1.0 + (u.ln() / (-q).ln_1p()).floor();
+            if tries.is_nan() || tries > visits as f64 {
+                return None;
+            }
+            tries as u64
+        };
+        let target = rng.random::<f64>() * attraction;
         let i = self.cumulative[..affordable]
             .partition_point(|&c| c <= target)
             .min(affordable - 1);
-        Some(i)
+        Some((used, i))
     }
 }
 
@@ -55,9 +79,9 @@ impl MallView {
 pub(crate) struct EconomyInputs<'a> {
     pub mall: &'a MallView,
     /// Tasks per agent of each type.
-    pub tasks: &'a [Option<Poisson<f64>>],
+    pub tasks: &'a [Option<SmallPoisson>],
     /// Shopping visits per agent of each type.
-    pub visits: &'a [Option<Poisson<f64>>],
+    pub visits: &'a [Option<SmallPoisson>],
     pub issuance_rate: f64,
     pub signals: &'a [DepartureSignal],
     pub forfeit: bool,
@@ -94,28 +118,22 @@ pub(crate) fn step_chunk_economy(
         } = pay(chunk, i, shared, inputs, m, rng, tally);
 
         // Work and issuance: the reward is paid in tokens on top.
-        let tasks = economy.tasks[k]
-            .as_ref()
-            .map_or(0, |d| d.sample(rng) as u64);
+        let tasks = economy.tasks[k].as_ref().map_or(0, |d| d.sample(rng));
         let credited = stochastic_round(economy.issuance_rate * tasks as f64, rng)
             + stochastic_round(reward_value, rng);
         let mut balance = chunk.balance[i] + credited;
         tally.tasks += tasks;
         tally.issuance += credited;
         if let Some(l) = leavers.as_deref_mut() {
-            if let Some(h) = l.credited.get_mut(k) {
-                h.saturating_record(credited);
-            }
+            l.record_credited(k, credited);
         }
 
-        // Shopping: each visit chooses among the goods the balance affords.
-        let visits = economy.visits[k]
-            .as_ref()
-            .map_or(0, |d| d.sample(rng) as u64);
-        for _ in 0..visits {
-            let Some(pick) = economy.mall.choose(balance, rng) else {
-                continue;
-            };
+        // Shopping: at each visit the courier buys one of the goods its
+        // balance affords, or nothing, by the logit (see `next_purchase`).
+        let visits = economy.visits[k].as_ref().map_or(0, |d| d.sample(rng));
+        let mut visits_left = visits;
+        while let Some((used, pick)) = economy.mall.next_purchase(balance, visits_left, rng) {
+            visits_left -= used;
             let (good, price) = (economy.mall.order[pick], economy.mall.prices[pick]);
             balance -= price;
             tally.sales[good] += 1;
@@ -166,7 +184,7 @@ mod tests {
     use rand::SeedableRng;
 
     #[test]
-    fn logit_choice_over_the_affordable_prefix() {
+    fn purchases_follow_the_visit_by_visit_logit() {
         let mall = MallView {
             order: vec![0, 1],
             prices: vec![10, 100],
@@ -175,19 +193,26 @@ mod tests {
             no_purchase: 1.0,
         };
         let mut rng = StreamRng::seed_from_u64(1);
-        assert_eq!(mall.choose(5, &mut rng), None);
-        let n = 100_000;
-        let (mut first, mut second) = (0, 0);
+        assert_eq!(mall.next_purchase(5, 10, &mut rng), None);
+        // With a balance that never binds, 4 visits buy Binomial(4, 3/4)
+        // goods, 1/3 of them the first and 2/3 the second.
+        let (n, visits) = (100_000, 4u64);
+        let (mut bought, mut first) = (0u64, 0u64);
         for _ in 0..n {
-            match mall.choose(1_000, &mut rng) {
-                Some(0) => first += 1,
-                Some(1) => second += 1,
-                _ => {}
+            let mut left = visits;
+            while let Some((used, pick)) = mall.next_purchase(1_000_000, left, &mut rng) {
+                left -= used;
+                bought += 1;
+                first += u64::from(pick == 0);
             }
         }
-        // P = w_j / (w_0 + Σ w): 1/4 and 2/4, within 4 standard errors.
-        let se = (0.25f64 * 0.75 / n as f64).sqrt();
-        assert!((first as f64 / n as f64 - 0.25).abs() < 4.0 * se);
-        assert!((second as f64 / n as f64 - 0.5).abs() < 4.0 * (0.25f64 / n as f64).sqrt());
+        let mean = bought as f64 / n as f64;
+        let se = (visits as f64 * 0.75 * 0.25 / n as f64).sqrt();
+        assert!((mean - 3.0).abs() < 4.0 * se, "purchases per agent {mean}");
+        let share = first as f64 / bought as f64;
+        assert!(
+            (share - 1.0 / 3.0).abs() < 4.0 * (2.0 / 9.0 / bought as f64).sqrt(),
+            "share {share}"
+        );
     }
 }

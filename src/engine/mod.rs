@@ -13,6 +13,7 @@ mod controller;
 mod economy_kernel;
 mod initial;
 mod kernel;
+mod poisson;
 mod rng;
 mod simulation;
 mod tally;

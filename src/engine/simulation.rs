@@ -252,8 +252,8 @@ struct EconomyRuntime {
     /// The lever controller, under `policy.kind = "steer"`.
     controller: Option<super::controller::Controller>,
     mall: MallView,
-    tasks: Vec<Option<Poisson<f64>>>,
-    visits: Vec<Option<Poisson<f64>>>,
+    tasks: Vec<Option<super::poisson::SmallPoisson>>,
+    visits: Vec<Option<super::poisson::SmallPoisson>>,
     signals: Vec<DepartureSignal>,
     /// K_t.
     float: u64,
@@ -268,12 +268,14 @@ impl EconomyRuntime {
         let k = economy.task_rates.len();
         EconomyRuntime {
             tasks: (0..k)
-                .map(|kk| Poisson::new(economy.task_mean(kk, levers.issuance_rate)).ok())
+                .map(|kk| {
+                    super::poisson::SmallPoisson::new(economy.task_mean(kk, levers.issuance_rate))
+                })
                 .collect(),
             visits: economy
                 .shopping_rates
                 .iter()
-                .map(|&v| Poisson::new(v).ok())
+                .map(|&v| super::poisson::SmallPoisson::new(v))
                 .collect(),
             signals: economy.signals.clone(),
             mall: MallView {
@@ -300,7 +302,9 @@ impl EconomyRuntime {
         let levers = self.economy.implemented(self.recommended, t);
         if levers.issuance_rate != self.levers.issuance_rate {
             for (k, d) in self.tasks.iter_mut().enumerate() {
-                *d = Poisson::new(self.economy.task_mean(k, levers.issuance_rate)).ok();
+                *d = super::poisson::SmallPoisson::new(
+                    self.economy.task_mean(k, levers.issuance_rate),
+                );
             }
         }
         self.levers = levers;
@@ -590,6 +594,12 @@ impl Simulation {
         let mut total = slots.next().expect("at least one slot");
         for s in slots {
             total.merge(&s);
+        }
+        total.flush();
+        if !total.balance_at_end.is_empty() {
+            for (k, b) in self.store.balances() {
+                total.balance_at_end[k as usize].saturating_record(b);
+            }
         }
         total
     }

@@ -24,7 +24,14 @@ pub struct LeaverHistograms {
     /// Token economy: balances of the agents present at the end; empty
     /// without an economy.
     pub balance_at_end: Vec<Histogram<u64>>,
+    /// Counts of small credited amounts, per type, folded into `credited`
+    /// by [`LeaverHistograms::flush`]: an array increment is far cheaper
+    /// than a histogram record at one record per agent-period.
+    credited_small: Vec<Vec<u64>>,
 }
+
+/// Credited amounts below this are counted in a plain array first.
+const SMALL_CREDITS: usize = 1024;
 
 impl LeaverHistograms {
     /// Empty histograms for `types` types, sized for stays of up to
@@ -43,6 +50,7 @@ impl LeaverHistograms {
             tenure: (0..types).map(|_| make(max_tenure)).collect(),
             credited: Vec::new(),
             balance_at_end: Vec::new(),
+            credited_small: Vec::new(),
         }
     }
 
@@ -52,6 +60,7 @@ impl LeaverHistograms {
         let make =
             || Histogram::new_with_bounds(1, 1 << 40, SIGNIFICANT_DIGITS).expect("valid bounds");
         self.credited = (0..types).map(|_| make()).collect();
+        self.credited_small = vec![vec![0; SMALL_CREDITS]; types];
         self.balance_at_end = (0..types).map(|_| make()).collect();
         self
     }
@@ -64,6 +73,28 @@ impl LeaverHistograms {
         let units = (lifetime_reward * LIFETIME_UNITS_PER_TOKEN + 0.5) as u64;
         self.lifetime_reward[k].saturating_record(units);
         self.tenure[k].saturating_record(tenure as u64);
+    }
+
+    /// Records the tokens credited to an agent of type `k` in one period.
+    #[inline]
+    pub fn record_credited(&mut self, k: usize, tokens: u64) {
+        match self.credited_small.get_mut(k) {
+            Some(small) if (tokens as usize) < SMALL_CREDITS => small[tokens as usize] += 1,
+            Some(_) => self.credited[k].saturating_record(tokens),
+            None => {}
+        }
+    }
+
+    /// Folds the small-amount counts into the `credited` histograms.
+    pub fn flush(&mut self) {
+        for (h, small) in self.credited.iter_mut().zip(&mut self.credited_small) {
+            for (value, count) in small.iter_mut().enumerate() {
+                if *count > 0 {
+                    h.saturating_record_n(value as u64, *count);
+                    *count = 0;
+                }
+            }
+        }
     }
 
     /// Adds another set of counts (exact and order-independent).
@@ -79,6 +110,9 @@ impl LeaverHistograms {
         }
         for (a, b) in self.balance_at_end.iter_mut().zip(&other.balance_at_end) {
             a.add(b).expect("histograms share their bounds");
+        }
+        for (a, b) in self.credited_small.iter_mut().zip(&other.credited_small) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
     }
 }
