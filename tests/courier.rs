@@ -88,3 +88,36 @@ fn baseline_reproduces_the_research_row_and_steering_moves_the_right_way() {
     // (see README): asserted only to stay within 10 %.
     assert!(change(2).abs() < 0.10, "real {}", change(2));
 }
+
+/// Three budget years at 1/100 scale: targeting the ratchet-aware fractile
+/// κ_o/(κ_o + κ_u + ρV') under-spends less than the myopic κ_o/(κ_o + κ_u),
+/// so year 3 starts from a larger budget, at a comparable total penalty.
+#[test]
+fn the_ratchet_aware_target_keeps_a_larger_budget() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/fengdou-steer.toml");
+    let years = |aware: bool| {
+        let sets = [
+            "simulation.scale=4000".to_string(),
+            "budget.annual=4.0e5".to_string(),
+            "simulation.periods=156".to_string(),
+            format!("steer.ratchet_aware={aware}"),
+        ];
+        let config = Config::load(&path, &sets).unwrap();
+        run_experiment(&config, &Progress::hidden()).unwrap()[0]
+            .info
+            .budget_years
+            .clone()
+    };
+    let (myopic, aware) = (years(false), years(true));
+    assert_eq!((myopic.len(), aware.len()), (3, 3));
+    let penalty = |y: &[tokensim::engine::BudgetYear]| y.iter().map(|x| x.penalty).sum::<f64>();
+    eprintln!(
+        "year-3 budget: myopic {:.0}, ratchet-aware {:.0}; total penalty {:.0} vs {:.0}",
+        myopic[2].budget,
+        aware[2].budget,
+        penalty(&myopic),
+        penalty(&aware)
+    );
+    assert!(aware[2].budget > myopic[2].budget);
+    assert!(penalty(&aware) <= 1.1 * penalty(&myopic));
+}
