@@ -11,7 +11,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use tokensim::config::Config;
 use tokensim::engine::SimulationBuilder;
 use tokensim::model::Model;
-use tokensim::policy::build_policy;
 
 fn economy(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -27,14 +26,8 @@ fn economy(c: &mut Criterion) {
             ];
             let config = Config::load(&root.join("configs").join(file), &sets)
                 .expect("shipped config is valid");
-            let model = Arc::new(Model::new(&config));
-            let policy = build_policy(&config, &model).unwrap();
-            let mut sim = SimulationBuilder::new(model, policy)
-                .scale(config.simulation.scale)
-                .seed(1, 0)
-                .initial(config.simulation.initial)
-                .horizon(1_000)
-                .build()
+            let mut sim = SimulationBuilder::from_config(&config, Arc::new(Model::new(&config)), 0)
+                .and_then(|b| b.build())
                 .unwrap();
             let per_step = sim.step().total_active();
             group.throughput(Throughput::Elements(per_step));

@@ -10,7 +10,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use tokensim::config::Config;
 use tokensim::engine::SimulationBuilder;
 use tokensim::model::Model;
-use tokensim::policy::build_policy;
 
 fn step(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/scale-400k.toml");
@@ -20,14 +19,8 @@ fn step(c: &mut Criterion) {
         // scale-400k holds ~400,000 agents at its scale: shrink proportionally.
         let mut config = base.clone();
         config.simulation.scale *= agents as f64 / 400_000.0;
-        let model = Arc::new(Model::new(&config));
-        let policy = build_policy(&config, &model).unwrap();
-        let mut sim = SimulationBuilder::new(model, policy)
-            .scale(config.simulation.scale)
-            .seed(1, 0)
-            .initial(config.simulation.initial)
-            .horizon(365)
-            .build()
+        let mut sim = SimulationBuilder::from_config(&config, Arc::new(Model::new(&config)), 0)
+            .and_then(|b| b.build())
             .unwrap();
         // Agent-steps per period: everyone paid, newcomers included.
         let per_step = sim.step().total_active();

@@ -12,7 +12,6 @@ use crate::engine::SimulationBuilder;
 use crate::error::Result;
 use crate::model::Model;
 use crate::output::write_run_file;
-use crate::policy::build_policy;
 use crate::runner::{run_experiment, thread_pool, Progress};
 
 /// One measured configuration × thread count.
@@ -100,13 +99,8 @@ fn reference(config: &Config) -> Result<f64> {
     let s = &config.simulation;
     let mut total = 0.0;
     for replication in 0..s.replications as u64 {
-        let mut sim = SimulationBuilder::new(Arc::clone(&model), build_policy(config, &model)?)
-            .scale(s.scale)
-            .seed(s.seed, replication)
-            .initial(s.initial)
-            .burn_in(s.burn_in)
-            .horizon(s.periods)
-            .build()?;
+        let mut sim =
+            SimulationBuilder::from_config(config, Arc::clone(&model), replication)?.build()?;
         let start = Instant::now();
         for _ in 0..s.periods {
             if !sim.step_reference() {

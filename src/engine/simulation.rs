@@ -46,6 +46,23 @@ impl SimulationBuilder {
         }
     }
 
+    /// Replication `replication` of a configuration: its policy, θ, seed,
+    /// initial state, burn-in and horizon.
+    pub fn from_config(
+        config: &crate::config::Config,
+        model: Arc<Model>,
+        replication: u64,
+    ) -> Result<Self> {
+        let policy = crate::policy::build_policy(config, &model)?;
+        let s = &config.simulation;
+        Ok(SimulationBuilder::new(model, policy)
+            .scale(s.scale)
+            .seed(s.seed, replication)
+            .initial(s.initial)
+            .burn_in(s.burn_in)
+            .horizon(s.periods))
+    }
+
     /// Market size θ.
     pub fn scale(mut self, scale: f64) -> Self {
         self.scale = scale;

@@ -14,7 +14,6 @@ use crate::config::Config;
 use crate::engine::SimulationBuilder;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::policy::build_policy;
 use crate::record::{RunInfo, RunRecord, Series};
 
 /// Runs every replication of `config` (`simulation.replications` of them)
@@ -37,15 +36,9 @@ pub fn run_replication(
     progress: &Progress,
 ) -> Result<RunRecord> {
     let sim_config = &config.simulation;
-    let policy = build_policy(config, model)?;
-    let policy_name = policy.name().to_string();
-    let mut simulation = SimulationBuilder::new(Arc::clone(model), policy)
-        .scale(sim_config.scale)
-        .seed(sim_config.seed, replication)
-        .initial(sim_config.initial)
-        .burn_in(sim_config.burn_in)
-        .horizon(sim_config.periods)
-        .build()?;
+    let mut simulation =
+        SimulationBuilder::from_config(config, Arc::clone(model), replication)?.build()?;
+    let policy_name = simulation.policy().name().to_string();
     let burn_in = simulation.burn_in();
     let periods = sim_config.periods as usize;
     let mut series = Series::with_capacity(model.type_count(), model.reward_count(), periods);

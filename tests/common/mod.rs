@@ -7,7 +7,6 @@ use std::sync::Arc;
 use tokensim::config::Config;
 use tokensim::engine::{PeriodTally, Simulation, SimulationBuilder};
 use tokensim::model::Model;
-use tokensim::policy::build_policy;
 
 /// Parses and validates a configuration given as TOML text.
 pub fn config(text: &str) -> Config {
@@ -16,16 +15,8 @@ pub fn config(text: &str) -> Config {
 
 /// Builds replication `replication` of `config` as the runner would.
 pub fn simulation(config: &Config, replication: u64) -> Simulation {
-    let model = Arc::new(Model::new(config));
-    let policy = build_policy(config, &model).expect("policy builds");
-    let s = &config.simulation;
-    SimulationBuilder::new(model, policy)
-        .scale(s.scale)
-        .seed(s.seed, replication)
-        .initial(s.initial)
-        .burn_in(s.burn_in)
-        .horizon(s.periods)
-        .build()
+    SimulationBuilder::from_config(config, Arc::new(Model::new(config)), replication)
+        .and_then(|b| b.build())
         .expect("simulation builds")
 }
 
