@@ -2,8 +2,9 @@
 //! couriers and a ¥4M budget, so that per-courier flows are those of the
 //! full 400,000-courier runs and totals scale by 10. The baseline must
 //! reproduce the research table's baseline row (model.md B.6) within ±5 %;
-//! with the controller, virtual redemption rises 25–45 %, the ending float
-//! falls 15–30 % and issuance moves by −10 % to +2 %.
+//! with the controller, real redemption stays within ±2 % of the baseline,
+//! virtual redemption rises 25–45 %, the ending float falls 15–30 % and
+//! issuance moves by −10 % to +2 %.
 
 mod common;
 
@@ -83,10 +84,11 @@ fn baseline_reproduces_the_research_row_and_steering_moves_the_right_way() {
         "issuance {}",
         change(0)
     );
-    // Real redemption: the research holds it within ±2 %; this controller
-    // holds the *cash* cost on the budget but lets real token redemption fall
-    // (see README): asserted only to stay within 10 %.
-    assert!(change(2).abs() < 0.10, "real {}", change(2));
+    // Real redemption stays flat: the controller holds the cash cost on the
+    // budget, and the valve draws on idle balances rather than on real goods.
+    // (At this scale, seeds 1–4 gave −0.2 % to −1.0 %: a spread of about
+    // 0.35 %, so the ±2 % bound sits four spreads from the mean.)
+    assert!(change(2).abs() <= 0.02, "real {}", change(2));
 }
 
 /// Three budget years at 1/100 scale: targeting the ratchet-aware fractile
