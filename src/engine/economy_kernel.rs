@@ -4,6 +4,7 @@
 //! logit, and balances forfeited or kept on departure.
 
 use rand::Rng;
+use rand_distr::Exp1;
 
 use super::agents::AgentChunk;
 use super::kernel::{begin_period, pay, Paid, StepInputs};
@@ -15,7 +16,7 @@ use crate::record::LeaverHistograms;
 
 /// The mall as it stands this period: goods on sale ordered by token price,
 /// with cumulative logit attractions, so that the affordable set of a
-/// balance is a prefix found by binary search.
+/// balance is a prefix, and each type's purchase rate for each prefix.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MallView {
     /// Goods on sale, cheapest first.
@@ -28,50 +29,77 @@ pub(crate) struct MallView {
     pub real: Vec<bool>,
     /// w_0.
     pub no_purchase: f64,
+    /// ν_k, shopping visits per period of each type.
+    pub visit_rates: Vec<f64>,
+    /// ν_k · q(a) for type k and the `a` cheapest goods affordable, at
+    /// `k * (order.len() + 1) + a`: the rate of purchases per period.
+    pub purchase_rates: Vec<f64>,
 }
 
 impl MallView {
-    /// The next purchase within `visits` visits with `balance` tokens: how
-    /// many visits it took and the good bought (index into `order`).
-    ///
-    /// Each visit buys with probability q = S/(w_0 + S), S the affordable
-    /// goods' total attraction, which only changes when the balance does —
-    /// at a purchase. So the visits up to the next purchase are Geometric(q)
-    /// and the good is drawn in proportion to attraction: exactly the
-    /// visit-by-visit logit, with two random draws per purchase instead of
-    /// one per visit.
-    #[inline]
-    fn next_purchase(
-        &self,
-        balance: u64,
-        visits: u64,
-        rng: &mut StreamRng,
-    ) -> Option<(u64, usize)> {
-        if visits == 0 {
-            return None;
-        }
-        let affordable = self.prices.partition_point(|&p| p <= balance);
-        if affordable == 0 {
-            return None;
-        }
-        let attraction = self.cumulative[affordable - 1];
-        let q = attraction / (self.no_purchase + attraction);
-        let used = if q >= 1.0 {
-            1
-        } else {
-            // Inverse transform of Geometric(q) on {1, 2, …}; u ∈ (0, 1].
-            let u = 1.0 - rng.random::<f64>();
-            let tries = 1.0 + (u.ln() / (-q).ln_1p()).floor();
-            if tries.is_nan() || tries > visits as f64 {
-                return None;
+    /// Fills `purchase_rates` from `cumulative`, `no_purchase` and
+    /// `visit_rates` (after the goods on sale change).
+    pub fn tabulate_rates(&mut self) {
+        self.purchase_rates.clear();
+        for &nu in &self.visit_rates {
+            self.purchase_rates.push(0.0);
+            for &attraction in &self.cumulative {
+                let q = attraction / (self.no_purchase + attraction);
+                self.purchase_rates.push(if q > 0.0 { nu * q } else { 0.0 });
             }
-            tries as u64
-        };
-        let target = rng.random::<f64>() * attraction;
-        let i = self.cumulative[..affordable]
-            .partition_point(|&c| c <= target)
-            .min(affordable - 1);
-        Some((used, i))
+        }
+    }
+
+    /// How many goods (a prefix of `order`) a balance affords. Prices are
+    /// sorted, so counting those ≤ balance gives the prefix without
+    /// branches.
+    #[inline]
+    fn affordable(&self, balance: u64) -> usize {
+        self.prices.iter().map(|&p| usize::from(p <= balance)).sum()
+    }
+
+    /// The purchases of a type-`k` courier with `balance` tokens in one
+    /// period: `bought` is called with each good bought (index into
+    /// `order`); returns the balance left.
+    ///
+    /// Visits are Poisson(ν_k) in the period, i.e. a Poisson process of
+    /// rate ν_k on [0, 1], and each visit buys with probability
+    /// q = S/(w_0 + S), S the affordable goods' total attraction, which
+    /// changes only when the balance does — at a purchase. So purchases
+    /// form a Poisson process of rate ν_k·q(balance): the wait to the next
+    /// one is Exponential(ν_k·q), and the good is drawn in proportion to
+    /// attraction. This is exactly the visit-by-visit logit, with one
+    /// exponential draw per purchase (and one to end the period) instead of
+    /// a draw per visit.
+    #[inline]
+    fn shop(
+        &self,
+        k: usize,
+        mut balance: u64,
+        rng: &mut StreamRng,
+        mut bought: impl FnMut(usize),
+    ) -> u64 {
+        let row = &self.purchase_rates[k * (self.order.len() + 1)..][..self.order.len() + 1];
+        let mut time_left = 1.0;
+        loop {
+            let affordable = self.affordable(balance);
+            let rate = row[affordable];
+            if rate <= 0.0 {
+                return balance;
+            }
+            let wait: f64 = rng.sample(Exp1);
+            if wait >= rate * time_left {
+                return balance;
+            }
+            time_left -= wait / rate;
+            let target = rng.random::<f64>() * self.cumulative[affordable - 1];
+            let pick = self.cumulative[..affordable - 1]
+                .iter()
+                .map(|&c| usize::from(c <= target))
+                .sum();
+            balance -= self.prices[pick];
+            bought(pick);
+        }
     }
 }
 
@@ -80,19 +108,20 @@ pub(crate) struct EconomyInputs<'a> {
     pub mall: &'a MallView,
     /// Tasks per agent of each type.
     pub tasks: &'a [Option<SmallPoisson>],
-    /// Shopping visits per agent of each type.
-    pub visits: &'a [Option<SmallPoisson>],
     pub issuance_rate: f64,
     pub signals: &'a [DepartureSignal],
     pub forfeit: bool,
 }
 
-/// x rounded to an integer at random so that the expectation is x.
+/// x ≥ 0 rounded to an integer at random so that the expectation is x.
+/// Always one uniform, and no branch on it: the draw would be mispredicted
+/// half the time.
 #[inline]
 fn stochastic_round(x: f64, rng: &mut StreamRng) -> u64 {
-    let floor = x.floor();
-    let frac = x - floor;
-    floor as u64 + u64::from(frac > 0.0 && rng.random::<f64>() < frac)
+    // Truncation is the floor for x ≥ 0; through i64 it is one instruction.
+    let floor = x as i64;
+    let frac = x - floor as f64;
+    floor as u64 + u64::from(rng.random::<f64>() < frac)
 }
 
 /// Steps one chunk through the period with the token economy.
@@ -119,9 +148,11 @@ pub(crate) fn step_chunk_economy(
 
         // Work and issuance: the reward is paid in tokens on top.
         let tasks = economy.tasks[k].as_ref().map_or(0, |d| d.sample(rng));
-        let credited = stochastic_round(economy.issuance_rate * tasks as f64, rng)
-            + stochastic_round(reward_value, rng);
-        let mut balance = chunk.balance[i] + credited;
+        let mut credited = stochastic_round(economy.issuance_rate * tasks as f64, rng);
+        if reward_value != 0.0 {
+            credited += stochastic_round(reward_value, rng);
+        }
+        let balance = chunk.balance[i] + credited;
         tally.tasks += tasks;
         tally.issuance += credited;
         if let Some(l) = leavers.as_deref_mut() {
@@ -129,20 +160,17 @@ pub(crate) fn step_chunk_economy(
         }
 
         // Shopping: at each visit the courier buys one of the goods its
-        // balance affords, or nothing, by the logit (see `next_purchase`).
-        let visits = economy.visits[k].as_ref().map_or(0, |d| d.sample(rng));
-        let mut visits_left = visits;
-        while let Some((used, pick)) = economy.mall.next_purchase(balance, visits_left, rng) {
-            visits_left -= used;
-            let (good, price) = (economy.mall.order[pick], economy.mall.prices[pick]);
-            balance -= price;
+        // balance affords, or nothing, by the logit (see `MallView::shop`).
+        let mall = economy.mall;
+        let balance = mall.shop(k, balance, rng, |pick| {
+            let (good, price) = (mall.order[pick], mall.prices[pick]);
             tally.sales[good] += 1;
-            if economy.mall.real[good] {
+            if mall.real[good] {
                 tally.redeemed_real += price;
             } else {
                 tally.redeemed_virtual += price;
             }
-        }
+        });
 
         let p = match economy.signals[k] {
             DepartureSignal::Reward => inputs.departures[k].probability(history, tenure),
@@ -183,36 +211,103 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
-    #[test]
-    fn purchases_follow_the_visit_by_visit_logit() {
-        let mall = MallView {
+    fn mall(visits: f64) -> MallView {
+        let mut mall = MallView {
             order: vec![0, 1],
             prices: vec![10, 100],
             cumulative: vec![1.0, 3.0],
             real: vec![false, true],
             no_purchase: 1.0,
+            visit_rates: vec![visits],
+            purchase_rates: Vec::new(),
         };
+        mall.tabulate_rates();
+        mall
+    }
+
+    /// Counts of each good bought in one period, starting from `balance`.
+    fn purchases(mall: &MallView, balance: u64, rng: &mut StreamRng) -> [u64; 2] {
+        let mut bought = [0u64; 2];
+        mall.shop(0, balance, rng, |pick| bought[pick] += 1);
+        bought
+    }
+
+    #[test]
+    fn unconstrained_purchases_are_thinned_poisson() {
+        let mall = mall(4.0);
         let mut rng = StreamRng::seed_from_u64(1);
-        assert_eq!(mall.next_purchase(5, 10, &mut rng), None);
-        // With a balance that never binds, 4 visits buy Binomial(4, 3/4)
-        // goods, 1/3 of them the first and 2/3 the second.
-        let (n, visits) = (100_000, 4u64);
-        let (mut bought, mut first) = (0u64, 0u64);
-        for _ in 0..n {
-            let mut left = visits;
-            while let Some((used, pick)) = mall.next_purchase(1_000_000, left, &mut rng) {
-                left -= used;
-                bought += 1;
-                first += u64::from(pick == 0);
-            }
+        let mut none = [0u64; 2];
+        for _ in 0..1000 {
+            let b = purchases(&mall, 5, &mut rng);
+            none[0] += b[0] + b[1];
         }
-        let mean = bought as f64 / n as f64;
-        let se = (visits as f64 * 0.75 * 0.25 / n as f64).sqrt();
-        assert!((mean - 3.0).abs() < 4.0 * se, "purchases per agent {mean}");
-        let share = first as f64 / bought as f64;
+        assert_eq!(none[0], 0, "nothing is affordable with 5 tokens");
+        // With a balance that never binds, purchases are Poisson(ν q) =
+        // Poisson(4 · 3/4), 1/3 of them the first good and 2/3 the second.
+        let n = 200_000;
+        let (mut sum, mut sum_sq, mut first) = (0.0, 0.0, 0.0);
+        for _ in 0..n {
+            let b = purchases(&mall, 1_000_000, &mut rng);
+            let total = (b[0] + b[1]) as f64;
+            sum += total;
+            sum_sq += total * total;
+            first += b[0] as f64;
+        }
+        let mean = sum / n as f64;
+        let var = sum_sq / n as f64 - mean * mean;
         assert!(
-            (share - 1.0 / 3.0).abs() < 4.0 * (2.0 / 9.0 / bought as f64).sqrt(),
+            (mean - 3.0).abs() < 4.0 * (3.0 / n as f64).sqrt(),
+            "mean {mean}"
+        );
+        // Var of the sample variance of Poisson(3) ≈ (μ + 2μ²)/n.
+        assert!(
+            (var - 3.0).abs() < 4.0 * ((3.0 + 18.0) / n as f64).sqrt(),
+            "variance {var}"
+        );
+        let share = first / sum;
+        assert!(
+            (share - 1.0 / 3.0).abs() < 4.0 * (2.0 / 9.0 / sum).sqrt(),
             "share {share}"
         );
+    }
+
+    #[test]
+    fn binding_balances_match_a_visit_by_visit_simulation() {
+        // Poisson(3) visits, each a logit over the goods the balance affords
+        // (prices 10 and 100, attractions 1 and 2, w_0 = 1), from 130 tokens:
+        // the balance binds after the first purchase of the dear good.
+        use rand_distr::{Distribution, Poisson};
+        let mall = mall(3.0);
+        let mut rng = StreamRng::seed_from_u64(7);
+        let visits = Poisson::new(3.0).unwrap();
+        let n = 200_000;
+        let (mut fast, mut slow) = ([0.0f64; 2], [0.0f64; 2]);
+        for _ in 0..n {
+            let b = purchases(&mall, 130, &mut rng);
+            fast[0] += b[0] as f64;
+            fast[1] += b[1] as f64;
+            let mut balance = 130u64;
+            for _ in 0..visits.sample(&mut rng) as u64 {
+                let weights = [
+                    if balance >= 10 { 1.0 } else { 0.0 },
+                    if balance >= 100 { 2.0 } else { 0.0 },
+                ];
+                let u = rng.random::<f64>() * (1.0 + weights[0] + weights[1]);
+                if u < weights[0] {
+                    slow[0] += 1.0;
+                    balance -= 10;
+                } else if u < weights[0] + weights[1] {
+                    slow[1] += 1.0;
+                    balance -= 100;
+                }
+            }
+        }
+        for g in 0..2 {
+            let (a, b) = (fast[g] / n as f64, slow[g] / n as f64);
+            // Counts per period are at most 13: a variance below 13²/4 per
+            // period bounds the standard error of each mean.
+            let se = (2.0 * 42.25 / n as f64).sqrt();
+            assert!((a - b).abs() < 4.0 * se, "good {g}: {a} vs {b}");
+        }
     }
 }

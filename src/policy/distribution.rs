@@ -10,6 +10,8 @@ use rand_distr::Distribution;
 pub struct RewardDistribution {
     probabilities: Vec<f64>,
     sampler: WeightedAliasIndex<f64>,
+    /// The index of a point mass: drawn without random numbers.
+    certain: Option<u8>,
 }
 
 impl PartialEq for RewardDistribution {
@@ -23,9 +25,14 @@ impl RewardDistribution {
     pub fn new(probabilities: Vec<f64>) -> Self {
         let sampler = WeightedAliasIndex::new(probabilities.clone())
             .expect("a validated distribution has non-negative weights summing to 1");
+        let certain = probabilities
+            .iter()
+            .position(|&p| p == 1.0)
+            .map(|i| i as u8);
         RewardDistribution {
             probabilities,
             sampler,
+            certain,
         }
     }
 
@@ -41,9 +48,12 @@ impl RewardDistribution {
         &self.probabilities
     }
 
-    /// Draws a reward index.
+    /// Draws a reward index (a point mass draws no random numbers).
     #[inline]
     pub fn sample<G: Rng + ?Sized>(&self, rng: &mut G) -> u8 {
-        self.sampler.sample(rng) as u8
+        match self.certain {
+            Some(index) => index,
+            None => self.sampler.sample(rng) as u8,
+        }
     }
 }
