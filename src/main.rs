@@ -103,6 +103,9 @@ enum Command {
         /// Repeats per measurement (the median is reported).
         #[arg(long, default_value_t = 5)]
         repeats: usize,
+        /// Override a configuration key in every configuration (as for `run`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
     },
     /// Fairness audit of a run or sweep file (exit 0 fair, 1 unfair, 2 bad input).
     Audit {
@@ -227,7 +230,8 @@ fn main() -> ExitCode {
             configs,
             threads,
             repeats,
-        } => tokensim::commands::bench(&configs, &threads, repeats),
+            sets,
+        } => tokensim::commands::bench(&configs, &sets, &threads, repeats),
         Command::Export { file, csv } => tokensim::commands::export_csv(&file, &csv),
         Command::Report { file, out } => tokensim::commands::report(&file, out.as_deref()),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),

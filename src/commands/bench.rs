@@ -3,7 +3,7 @@
 //! machine.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,7 +17,7 @@ use crate::runner::{run_experiment, thread_pool, Progress};
 /// One measured configuration × thread count.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchRow {
-    /// Configuration file.
+    /// Configuration file name (and how many `--set` overrides).
     pub config: String,
     /// Worker threads.
     pub threads: usize,
@@ -51,11 +51,17 @@ pub fn peak_rss() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// Measures `configs` at each thread count, `repeats` times each.
-pub fn bench(configs: &[PathBuf], threads: &[usize], repeats: usize) -> Result<String> {
+/// Measures `configs` (each with the `--set` overrides `sets`) at each
+/// thread count, `repeats` times each.
+pub fn bench(
+    configs: &[PathBuf],
+    sets: &[String],
+    threads: &[usize],
+    repeats: usize,
+) -> Result<String> {
     let mut rows = Vec::new();
     for path in configs {
-        let config = Config::load(path, &[])?;
+        let config = Config::load(path, sets)?;
         for &n in threads {
             let pool = thread_pool(Some(n))?;
             let (mut walls, mut refs, mut steps) = (Vec::new(), Vec::new(), 0);
@@ -65,8 +71,15 @@ pub fn bench(configs: &[PathBuf], threads: &[usize], repeats: usize) -> Result<S
                 steps = agent_steps;
                 refs.push(pool.install(|| reference(&config))?);
             }
+            let name = path
+                .file_name()
+                .map_or(path.display().to_string(), |n| n.to_string_lossy().into());
             rows.push(BenchRow {
-                config: path.display().to_string(),
+                config: if sets.is_empty() {
+                    name
+                } else {
+                    format!("{name} (with {} --set)", sets.len())
+                },
                 threads: n,
                 agent_steps: steps,
                 wall: median(walls),
@@ -120,12 +133,10 @@ fn table(rows: &[BenchRow], repeats: usize) -> String {
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
     for r in rows {
-        let name = Path::new(&r.config)
-            .file_name()
-            .map_or(r.config.clone(), |n| n.to_string_lossy().into());
         let _ = writeln!(
             s,
-            "| {name} | {} | {:.3e} | {:.3} | {:.2} | {:.1} M | {:.1} | {:.3} | {:.2} |",
+            "| {} | {} | {:.3e} | {:.3} | {:.2} | {:.1} M | {:.1} | {:.3} | {:.2} |",
+            r.config,
             r.threads,
             r.agent_steps as f64,
             r.wall,

@@ -17,6 +17,12 @@ use crate::model::{DepartureFn, Economy, Levers, Model};
 use crate::policy::{PolicyContext, RewardPlan, RewardPolicy};
 use crate::record::LeaverHistograms;
 
+/// Chunks per piece of parallel work. Rayon's adaptive splitter otherwise
+/// leaves pieces of up to a quarter of a period's work, and a worker that
+/// wakes late idles at the end of every period (measured: 16 % of one
+/// thread on the daily courier run); one or two chunks per piece measured
+/// alike, within this machine's noise.
+const CHUNKS_PER_PIECE: usize = 2;
 /// Configures and builds a [`Simulation`].
 pub struct SimulationBuilder {
     model: Arc<Model>,
@@ -437,11 +443,7 @@ impl Simulation {
             .par_iter_mut()
             .zip(self.tallies.par_iter_mut())
             .enumerate()
-            // One chunk per piece: rayon's adaptive splitter otherwise
-            // leaves pieces of up to a quarter of the period's work, and a
-            // worker that wakes late idles at the end of every period
-            // (measured: 16 % of one thread on the daily courier run).
-            .with_max_len(1)
+            .with_max_len(CHUNKS_PER_PIECE)
             .for_each(|(c, (chunk, tally))| {
                 tally.reset();
                 let mut rng = key.stream(Purpose::AgentStep, period, c as u64);
@@ -586,7 +588,7 @@ impl Simulation {
             .chunks
             .par_iter_mut()
             .enumerate()
-            .with_max_len(1) // scheduled as `step` is
+            .with_max_len(CHUNKS_PER_PIECE) // scheduled as `step` is
             .for_each(|(c, chunk)| {
                 let mut rng = key.stream(Purpose::AgentStep, period, c as u64);
                 reference_step_chunk(chunk, phi, departures, layout, &mut rng);
