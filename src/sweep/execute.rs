@@ -86,8 +86,11 @@ pub fn run_sweep(
     let display = SweepDisplay::new(todo.len(), options.quiet);
     let stop = AtomicBool::new(false);
     // Bounded: workers wait when the writer lags, so memory stays bounded.
+    // Four results of slack per worker let the workers run on while the
+    // writer (a third thread) has the core: 200 quickstart runs on 2 cores
+    // went from 176–181 % to 185–187 % CPU with it.
     let (sender, receiver) =
-        mpsc::sync_channel::<(SweepRun, Result<RunRecord>)>(pool.current_num_threads().max(1));
+        mpsc::sync_channel::<(SweepRun, Result<RunRecord>)>(4 * pool.current_num_threads().max(1));
     let mut failed = Vec::new();
     let mut write_error = None;
     let mut ran = 0;
