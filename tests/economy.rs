@@ -255,3 +255,26 @@ fn bad_economy_input_is_rejected() {
         assert!(!dir.path().join("o.h5").exists());
     }
 }
+
+/// The reference kernel (benchmarks' yardstick) makes exactly the model's
+/// draws: with fixed levers, balances forfeited on departure and departure
+/// looking at the reward, it leaves the same couriers with the same
+/// balances as the full kernel, period after period.
+#[test]
+fn the_reference_kernel_makes_the_same_draws() {
+    let text = ECONOMY
+        .replace("departure_signal = \"credited\"\n", "")
+        .replace(
+            "periods_per_year = 52",
+            "periods_per_year = 52\nforfeit_on_departure = true",
+        );
+    let config = config(&text);
+    let (mut full, mut reference) = (simulation(&config, 0), simulation(&config, 0));
+    for _ in 0..30 {
+        full.step();
+        assert!(reference.step_reference());
+        assert_eq!(full.population(), reference.population());
+        assert_eq!(full.float_by_balances(), reference.float_by_balances());
+    }
+    assert!(full.float_by_balances().unwrap() > 0);
+}

@@ -12,6 +12,7 @@ use super::poisson::SmallPoisson;
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
 use crate::config::DepartureSignal;
+use crate::policy::RewardDistribution;
 use crate::record::LeaverHistograms;
 
 /// The mall as it stands this period: goods on sale ordered by token price,
@@ -199,6 +200,48 @@ pub(crate) fn step_chunk_economy(
             }
         } else {
             chunk.keep(i, kept, k as u8, history, tenure, lifetime);
+            chunk.balance[kept] = balance;
+            kept += 1;
+        }
+    }
+    chunk.len = kept;
+}
+
+/// The reference kernel with the token economy: the least per-agent work
+/// the model needs — the paper reference kernel's draws (reward from φ,
+/// departure) plus the economy's (tasks, stochastic rounding, the
+/// purchases), on the same columns (type, history, tenure, balance), with
+/// the same compaction, and no counts, tallies, lifetime rewards or
+/// histograms. Benchmarks measure the full economy kernel against it.
+pub(crate) fn reference_step_chunk_economy(
+    chunk: &mut AgentChunk,
+    phi: &RewardDistribution,
+    inputs: &StepInputs<'_>,
+    economy: &EconomyInputs<'_>,
+    rng: &mut StreamRng,
+) {
+    chunk.admit_incoming(0.0);
+    let mut kept = 0;
+    for i in 0..chunk.len {
+        let k = chunk.type_id[i];
+        let index = phi.sample(rng);
+        let reward = inputs.rewards[index as usize];
+        let history = inputs.layout.push(chunk.history[i], index);
+        let tenure = chunk.tenure[i] + 1;
+        let tasks = economy.tasks[k as usize]
+            .as_ref()
+            .map_or(0, |d| d.sample(rng));
+        let mut balance =
+            chunk.balance[i] + stochastic_round(economy.issuance_rate * tasks as f64, rng);
+        if reward != 0.0 {
+            balance += stochastic_round(reward, rng);
+        }
+        balance = economy.mall.shop(k as usize, balance, rng, |_| {});
+        let p = inputs.departures[k as usize].probability(history, tenure);
+        if !(p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p)) {
+            chunk.type_id[kept] = k;
+            chunk.history[kept] = history;
+            chunk.tenure[kept] = tenure;
             chunk.balance[kept] = balance;
             kept += 1;
         }

@@ -6,7 +6,9 @@ use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
 use super::agents::AgentStore;
-use super::economy_kernel::{step_chunk_economy, EconomyInputs, MallView};
+use super::economy_kernel::{
+    reference_step_chunk_economy, step_chunk_economy, EconomyInputs, MallView,
+};
 use super::initial::{default_burn_in, draw_steady_state, exact_steady_state_possible};
 use super::kernel::{reference_step_chunk, step_chunk, StepInputs};
 use super::rng::{Purpose, StreamKey};
@@ -564,9 +566,10 @@ impl Simulation {
             .map_or(&[], |b| b.years.as_slice())
     }
 
-    /// One period of the reference kernel (see `engine::kernel`): arrivals
-    /// and the same per-agent draws as [`Simulation::step`], without any
-    /// bookkeeping. For benchmarks only: it records nothing, and returns
+    /// One period of the reference kernel (see `engine::kernel`, and
+    /// `engine::economy_kernel` for the token economy, run with the
+    /// configured levers): arrivals and the same per-agent draws as
+    /// [`Simulation::step`], without any bookkeeping. For benchmarks only: it records nothing, and returns
     /// false (doing nothing) when the policy pays per agent.
     pub fn step_reference(&mut self) -> bool {
         let period = self.period;
@@ -583,7 +586,28 @@ impl Simulation {
             return false;
         };
         self.store.place_arrivals(&self.arrival_counts);
+        if let Some(e) = &mut self.economy {
+            // The configured levers (and overrides): no controller.
+            e.set_levers(period);
+            e.prepare_mall();
+        }
         let (key, departures, layout) = (self.key, &self.departures, self.model.history_layout());
+        let inputs = StepInputs {
+            period,
+            rewards: &self.model.rewards,
+            departures,
+            layout,
+            plan: RewardPlan::Shared(phi),
+            policy: self.policy.as_ref(),
+            newcomer_lifetime: 0.0,
+        };
+        let economy = self.economy.as_ref().map(|e| EconomyInputs {
+            mall: &e.mall,
+            tasks: &e.tasks,
+            issuance_rate: e.levers.issuance_rate,
+            signals: &e.signals,
+            forfeit: e.economy.forfeit_on_departure,
+        });
         self.store
             .chunks
             .par_iter_mut()
@@ -591,7 +615,10 @@ impl Simulation {
             .with_max_len(CHUNKS_PER_PIECE) // scheduled as `step` is
             .for_each(|(c, chunk)| {
                 let mut rng = key.stream(Purpose::AgentStep, period, c as u64);
-                reference_step_chunk(chunk, phi, departures, layout, &mut rng);
+                match &economy {
+                    Some(e) => reference_step_chunk_economy(chunk, phi, &inputs, e, &mut rng),
+                    None => reference_step_chunk(chunk, phi, departures, layout, &mut rng),
+                }
             });
         self.period += 1;
         true
