@@ -330,6 +330,17 @@ impl EconomyRuntime {
         self.levers = levers;
     }
 
+    /// The per-period inputs of the economy kernels.
+    fn inputs(&self) -> EconomyInputs<'_> {
+        EconomyInputs {
+            mall: &self.mall,
+            tasks: &self.tasks,
+            issuance_rate: self.levers.issuance_rate,
+            signals: &self.signals,
+            forfeit: self.economy.forfeit_on_departure,
+        }
+    }
+
     /// Prices, order and attractions of the goods on sale this period; real
     /// goods are off sale once a hard-capped budget is spent.
     fn prepare_mall(&mut self) {
@@ -433,13 +444,7 @@ impl Simulation {
             e.set_levers(period);
             e.prepare_mall();
         }
-        let economy = self.economy.as_ref().map(|e| EconomyInputs {
-            mall: &e.mall,
-            tasks: &e.tasks,
-            issuance_rate: e.levers.issuance_rate,
-            signals: &e.signals,
-            forfeit: e.economy.forfeit_on_departure,
-        });
+        let economy = self.economy.as_ref().map(EconomyRuntime::inputs);
         self.store
             .chunks
             .par_iter_mut()
@@ -601,13 +606,7 @@ impl Simulation {
             policy: self.policy.as_ref(),
             newcomer_lifetime: 0.0,
         };
-        let economy = self.economy.as_ref().map(|e| EconomyInputs {
-            mall: &e.mall,
-            tasks: &e.tasks,
-            issuance_rate: e.levers.issuance_rate,
-            signals: &e.signals,
-            forfeit: e.economy.forfeit_on_departure,
-        });
+        let economy = self.economy.as_ref().map(EconomyRuntime::inputs);
         self.store
             .chunks
             .par_iter_mut()
