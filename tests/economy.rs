@@ -268,6 +268,7 @@ fn the_reference_kernel_makes_the_same_draws() {
             "periods_per_year = 52",
             "periods_per_year = 52\nforfeit_on_departure = true",
         );
+    assert!(text.contains("forfeit_on_departure = true") && !text.contains("\"credited\""));
     let config = config(&text);
     let (mut full, mut reference) = (simulation(&config, 0), simulation(&config, 0));
     for _ in 0..30 {

@@ -25,6 +25,7 @@ use crate::record::LeaverHistograms;
 /// thread on the daily courier run); one or two chunks per piece measured
 /// alike, within this machine's noise.
 const CHUNKS_PER_PIECE: usize = 2;
+
 /// Configures and builds a [`Simulation`].
 pub struct SimulationBuilder {
     model: Arc<Model>,
@@ -574,8 +575,9 @@ impl Simulation {
     /// One period of the reference kernel (see `engine::kernel`, and
     /// `engine::economy_kernel` for the token economy, run with the
     /// configured levers): arrivals and the same per-agent draws as
-    /// [`Simulation::step`], without any bookkeeping. For benchmarks only: it records nothing, and returns
-    /// false (doing nothing) when the policy pays per agent.
+    /// [`Simulation::step`], without any bookkeeping. For benchmarks only:
+    /// it records nothing, and returns false (doing nothing) when the
+    /// policy pays per agent.
     pub fn step_reference(&mut self) -> bool {
         let period = self.period;
         let mut rng = self.key.stream(Purpose::Arrivals, period, 0);
