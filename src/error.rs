@@ -1,8 +1,14 @@
 //! Errors and the exit statuses they map to.
 //!
-//! Every failure a user can cause (a bad configuration, a bad flag, a foreign
-//! input file) is an [`Error::Input`] or [`Error::Config`] and exits with
-//! status 2; failures of the machine (I/O, HDF5) exit with status 1.
+//! Errors are split by layer:
+//! - bad input — a configuration ([`Error::Config`]), a flag, an output path,
+//!   a size beyond the machine, a foreign or malformed input file
+//!   ([`Error::Input`]) — exits with status 2, before anything is written;
+//! - faults of the machine while working — reading or writing files
+//!   ([`Error::Io`]), the HDF5 library ([`Error::Hdf5`]) — and work done with
+//!   failures ([`Error::Failed`]) exit with status 1;
+//! - faults of tokensim itself ([`Error::Internal`]) exit with status 1 and
+//!   say so.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -78,6 +84,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A fault of tokensim itself (a bug): never the user's input.
+    #[error("internal error (please report it): {0}")]
+    Internal(String),
     /// The HDF5 library reported an error.
     #[error("HDF5 error while {context}: {source}")]
     Hdf5 {
@@ -98,7 +107,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) | Error::Input(_) => 2,
-            Error::Failed(_) | Error::Io { .. } | Error::Hdf5 { .. } => 1,
+            Error::Failed(_) | Error::Io { .. } | Error::Hdf5 { .. } | Error::Internal(_) => 1,
         }
     }
 

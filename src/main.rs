@@ -140,6 +140,13 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Compare two output files dataset by dataset (exit 0 same, 1 different, 2 bad input).
+    Diff {
+        /// The first file.
+        a: PathBuf,
+        /// The second file.
+        b: PathBuf,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -173,17 +180,23 @@ fn main() -> ExitCode {
         }
         return match tokensim::commands::audit(file, run.as_deref(), &options, *json) {
             Ok((text, fair)) => {
-                println!("{text}");
+                print_out(&text);
                 ExitCode::from(if fair { 0 } else { 1 })
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(e.exit_code() as u8)
+            Err(e) => fail(&e),
+        };
+    }
+    if let Command::Diff { a, b } = &cli.command {
+        return match tokensim::commands::diff(a, b) {
+            Ok((text, same)) => {
+                print_out(&text);
+                ExitCode::from(if same { 0 } else { 1 })
             }
+            Err(e) => fail(&e),
         };
     }
     let result = match cli.command {
-        Command::Audit { .. } => unreachable!("handled above"),
+        Command::Audit { .. } | Command::Diff { .. } => unreachable!("handled above"),
         Command::Run {
             config,
             out,
@@ -238,12 +251,22 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(text) => {
-            println!("{text}");
+            print_out(&text);
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code() as u8)
-        }
+        Err(e) => fail(&e),
     }
+}
+
+/// Prints a command's output; a closed pipe (`tokensim audit F | head`) is
+/// the reader's choice, not an error, and ends the output quietly.
+fn print_out(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+}
+
+fn fail(e: &tokensim::Error) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(e.exit_code() as u8)
 }

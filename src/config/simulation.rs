@@ -26,8 +26,9 @@ pub struct SimulationConfig {
     /// Periods at the start left out of steady-state statistics.
     #[serde(default)]
     pub warmup: u32,
-    /// Root seed of every random stream.
-    #[serde(default)]
+    /// Root seed of every random stream. Any u64: seeds above `i64::MAX`
+    /// (which a TOML integer cannot hold) are written as a decimal string.
+    #[serde(default, with = "seed_serde")]
     pub seed: u64,
     /// Market size θ: type k arrivals ~ Poisson(scale · arrival_rate).
     #[serde(default = "default_scale")]
@@ -69,6 +70,42 @@ impl SimulationConfig {
         problems.positive("simulation.scale", self.scale);
         if self.replications < 1 {
             problems.push("simulation.replications", "an integer >= 1");
+        }
+    }
+}
+
+/// Seeds round-trip through TOML at any u64 value: TOML integers are i64, so
+/// a seed above `i64::MAX` is written as a decimal string, and either form
+/// (or a `0x` hexadecimal string) is read back.
+mod seed_serde {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(seed: &u64, s: S) -> Result<S::Ok, S::Error> {
+        match i64::try_from(*seed) {
+            Ok(v) => s.serialize_i64(v),
+            Err(_) => s.serialize_str(&seed.to_string()),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Integer(i64),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let expected = "a seed: an integer in [0, 2^64), or one as a decimal or 0x string";
+        match Written::deserialize(d).map_err(|_| serde::de::Error::custom(expected))? {
+            Written::Integer(v) => u64::try_from(v).map_err(|_| serde::de::Error::custom(expected)),
+            Written::Text(t) => {
+                let t = t.trim();
+                let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                    Some(hex) => u64::from_str_radix(hex, 16),
+                    None => t.parse::<u64>(),
+                };
+                parsed.map_err(|_| serde::de::Error::custom(expected))
+            }
         }
     }
 }

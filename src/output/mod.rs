@@ -1,15 +1,21 @@
 //! Output: HDF5 files per interfaces.md §3, written atomically.
 
 mod atomic;
+mod compare;
 mod dimensions;
 mod h5;
+mod journal;
+mod lock;
 mod run_group;
 mod sweep_file;
 mod timestamp;
 
-pub use atomic::PendingFile;
+pub use atomic::{check_target, remove_stale_temporaries, PendingFile};
+pub use compare::{differences, flatten_file};
+pub use journal::{journal_dir, SweepJournal};
+pub use lock::{lock_path, OutputLock};
 pub use run_group::{write_run, QUANTILES};
-pub use sweep_file::{merge, read_identity, write_summary, RunLabel, SweepIdentity, SweepWriter};
+pub use sweep_file::{merge, read_identity, write_summary, RunLabel, SweepIdentity};
 pub use timestamp::utc_now;
 
 use std::path::{Path, PathBuf};
@@ -17,8 +23,35 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::record::RunRecord;
 
+/// Fault injection for the crash-safety tests: when the environment
+/// variable `TOKENSIM_CRASH_AT` equals `point`, the process kills itself
+/// with SIGKILL right there (no destructor, no flush runs), as a lost node
+/// or the kernel's OOM killer would. The points are named where they are
+/// called (`journal-run-temp`, `journal-recorded-N`, `finish-runs-copied`,
+/// `finish-summary-written`, `finish-renamed`, `run-before-rename`, …).
+pub fn crash_point(point: &str) {
+    if std::env::var_os("TOKENSIM_CRASH_AT").is_some_and(|v| v == point) {
+        // SAFETY: raising a signal on our own process.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}
+
+/// Claims an output before anything is simulated: checks the path
+/// ([`check_target`]), takes its lock ([`OutputLock`]) and removes the
+/// temporary files of writers that were killed. Hold the lock until the
+/// output is written.
+pub fn claim_output(target: &Path, create_parent: bool) -> Result<OutputLock> {
+    check_target(target, create_parent)?;
+    let lock = OutputLock::acquire(target)?;
+    remove_stale_temporaries(target);
+    Ok(lock)
+}
+
 /// Writes a run file (one group per replication under `/runs`) to `target`
-/// via a temporary name; returns the final path.
+/// via a temporary name; returns the final path. Claim the output first
+/// ([`claim_output`]).
 pub fn write_run_file(target: &Path, records: &[RunRecord]) -> Result<PathBuf> {
     let pending = PendingFile::new(target)?;
     {
@@ -33,10 +66,13 @@ pub fn write_run_file(target: &Path, records: &[RunRecord]) -> Result<PathBuf> {
         for (i, record) in records.iter().enumerate() {
             write_run(&runs, &i.to_string(), record)?;
         }
+        drop(runs);
+        crash_point("run-before-close");
         file.close().map_err(|source| Error::Hdf5 {
             context: "closing the output file".into(),
             source,
         })?;
     }
+    crash_point("run-before-rename");
     pending.commit()
 }

@@ -2,16 +2,14 @@
 //! finishes, and a `/summary` table rebuilt from the runs' own attributes
 //! (so a merged file's summary equals the unsharded one's).
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use hdf5::types::VarLenUnicode;
 use hdf5::{File, Group};
 
 use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
-use super::{utc_now, write_run, PendingFile};
+use super::{utc_now, PendingFile};
 use crate::error::{Error, Result};
-use crate::record::RunRecord;
 
 fn h5(context: &str) -> impl FnOnce(hdf5::Error) -> Error + '_ {
     move |source| Error::Hdf5 {
@@ -50,130 +48,8 @@ pub struct RunLabel {
     pub values: Vec<String>,
 }
 
-/// An open sweep output file.
-pub struct SweepWriter {
-    file: File,
-    runs: Group,
-    pending: PendingFile,
-}
-
-impl SweepWriter {
-    /// Creates the output (under a hidden `.partial` name), or with `resume`
-    /// reopens an earlier partial or finished file of the same sweep; returns
-    /// the writer and the runs already complete in it.
-    pub fn open(
-        target: &Path,
-        identity: SweepIdentity,
-        resume: bool,
-    ) -> Result<(SweepWriter, BTreeSet<usize>)> {
-        let pending = PendingFile::stable(target, "partial")?;
-        let partial = pending.path().to_path_buf();
-        if resume && !partial.exists() && target.exists() {
-            std::fs::copy(target, &partial).map_err(|source| Error::Io {
-                path: partial.clone(),
-                source,
-            })?;
-        }
-        let mut done = BTreeSet::new();
-        let file = if resume && partial.exists() {
-            let file = File::open_rw(&partial).map_err(h5("reopening the partial sweep output"))?;
-            let found = read_identity(&file)?;
-            if found.fingerprint != identity.fingerprint || found.shard != identity.shard {
-                return Err(Error::Input(format!(
-                    "--resume: {} belongs to another sweep or shard; remove it or drop --resume",
-                    partial.display()
-                )));
-            }
-            let runs = file.group("runs").map_err(h5("opening /runs"))?;
-            for name in runs.member_names().map_err(h5("listing runs"))? {
-                let g = runs.group(&name).map_err(h5("opening a run"))?;
-                match (name.parse::<usize>(), g.attr("status").is_ok()) {
-                    (Ok(id), true) => {
-                        done.insert(id);
-                    }
-                    // A run interrupted while being written: drop it.
-                    _ => runs
-                        .unlink(&name)
-                        .map_err(h5("removing an incomplete run"))?,
-                }
-            }
-            if let Ok(_summary) = file.group("summary") {
-                file.unlink("summary")
-                    .map_err(h5("removing the old summary"))?;
-            }
-            file
-        } else {
-            let file = File::create(&partial).map_err(h5("creating the sweep output"))?;
-            attr_str(&file, "tokensim_version", env!("CARGO_PKG_VERSION"))?;
-            attr_str(
-                &file,
-                "kind",
-                if identity.shard.is_empty() {
-                    "sweep"
-                } else {
-                    "sweep-shard"
-                },
-            )?;
-            attr_str(&file, "sweep_fingerprint", &identity.fingerprint)?;
-            attr_str(&file, "sweep_toml", &identity.sweep_toml)?;
-            attr_scalar(&file, "total_runs", identity.total_runs as u64)?;
-            attr_str(&file, "shard", &identity.shard)?;
-            group(&file, "runs")?;
-            file
-        };
-        let runs = file.group("runs").map_err(h5("opening /runs"))?;
-        Ok((
-            SweepWriter {
-                file,
-                runs,
-                pending,
-            },
-            done,
-        ))
-    }
-
-    /// Writes a finished run.
-    pub fn write_ok(&self, label: &RunLabel, record: &RunRecord) -> Result<()> {
-        write_run(&self.runs, &label.run.to_string(), record)?;
-        let g = self
-            .runs
-            .group(&label.run.to_string())
-            .map_err(h5("opening a run"))?;
-        write_label(&g, label)?;
-        attr_str(&g, "error", "")?;
-        attr_str(&g, "status", "ok")
-    }
-
-    /// Records a failed run with its error.
-    pub fn write_error(&self, label: &RunLabel, message: &str) -> Result<()> {
-        let g = group(&self.runs, &label.run.to_string())?;
-        write_label(&g, label)?;
-        attr_str(&g, "error", message)?;
-        attr_str(&g, "status", "error")
-    }
-
-    /// Writes `/summary`, closes the file and renames it to its final name.
-    pub fn finish(self) -> Result<PathBuf> {
-        write_summary(&self.file)?;
-        if self.file.attr("created_utc").is_ok() {
-            // Resumed from a finished file: stamp it anew.
-            self.file
-                .delete_attr("created_utc")
-                .map_err(h5("replacing created_utc"))?;
-        }
-        attr_str(&self.file, "created_utc", &utc_now())?;
-        self.file.close().map_err(h5("closing the sweep output"))?;
-        self.pending.commit()
-    }
-
-    /// Closes the file and leaves it under its partial name (for --resume).
-    pub fn abandon(self) -> PathBuf {
-        let _ = self.file.close();
-        self.pending.keep()
-    }
-}
-
-fn write_label(g: &Group, label: &RunLabel) -> Result<()> {
+/// Writes a run's identity and grid values as attributes of its group.
+pub(super) fn write_label(g: &Group, label: &RunLabel) -> Result<()> {
     attr_scalar(g, "run", label.run as u64)?;
     attr_scalar(g, "point", label.point as u64)?;
     if g.attr("replication").is_err() {
@@ -440,6 +316,7 @@ pub fn merge(target: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
     if inputs.is_empty() {
         return Err(Error::Input("merge: name at least one shard file".into()));
     }
+    let _lock = super::claim_output(target, false)?;
     let mut files = Vec::new();
     let mut identity: Option<SweepIdentity> = None;
     let mut owner: std::collections::BTreeMap<usize, usize> = Default::default();
@@ -468,6 +345,30 @@ pub fn merge(target: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
             let run: usize = name.parse().map_err(|_| {
                 Error::Input(format!("{}: unexpected group /runs/{name}", path.display()))
             })?;
+            let g = runs.group(&name).map_err(|_| {
+                Error::Input(format!("{}: /runs/{name} is not a group", path.display()))
+            })?;
+            let status = g
+                .attr("status")
+                .and_then(|a| a.read_scalar::<VarLenUnicode>())
+                .map(|s| s.as_str().to_string());
+            match status.as_deref() {
+                Ok("ok") if g.dataset("series/active").is_ok() => {}
+                Ok("error") => {}
+                Ok("ok") => {
+                    return Err(Error::Input(format!(
+                        "{}: /runs/{name}/series/active missing: the run is incomplete",
+                        path.display()
+                    )))
+                }
+                _ => {
+                    return Err(Error::Input(format!(
+                        "{}: /runs/{name} has no status attribute \"ok\" or \"error\": \
+                         not a finished run of a sweep",
+                        path.display()
+                    )))
+                }
+            }
             if let Some(other) = owner.insert(run, i) {
                 return Err(Error::Input(format!(
                     "run {run} appears in both {} and {}",
@@ -514,7 +415,7 @@ pub fn merge(target: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
 }
 
 /// Copies `name` (a group with everything under it) from `from` into `to`.
-fn copy_object(from: &Group, name: &str, to: &Group) -> Result<()> {
+pub(super) fn copy_object(from: &Group, name: &str, to: &Group) -> Result<()> {
     let c_name = std::ffi::CString::new(name).expect("run names have no NUL");
     let status = hdf5::sync::sync(|| unsafe {
         hdf5_sys::h5o::H5Ocopy(
@@ -527,7 +428,10 @@ fn copy_object(from: &Group, name: &str, to: &Group) -> Result<()> {
         )
     });
     if status < 0 {
-        return Err(Error::Input(format!("merge: copying run {name} failed")));
+        return Err(Error::Hdf5 {
+            context: format!("copying run {name}"),
+            source: hdf5::Error::from(format!("H5Ocopy of /runs/{name} failed")),
+        });
     }
     Ok(())
 }

@@ -13,9 +13,9 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use super::{Shard, SweepPlan, SweepRun};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::output::{RunLabel, SweepIdentity, SweepWriter};
+use crate::output::{claim_output, RunLabel, SweepIdentity, SweepJournal};
 use crate::record::RunRecord;
 use crate::runner::{run_replication, Progress};
 
@@ -33,6 +33,8 @@ pub enum OnError {
 pub struct SweepOptions {
     /// Final output path.
     pub out: PathBuf,
+    /// Create the output's folder when missing (default outputs).
+    pub create_folder: bool,
     /// Only this slice of the runs.
     pub shard: Option<Shard>,
     /// Skip runs already complete in an earlier output of the same sweep.
@@ -46,7 +48,8 @@ pub struct SweepOptions {
 /// How a sweep ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepOutcome {
-    /// The file written (the final name, or the partial one when stopped).
+    /// The file written (the final name), or the journal folder when
+    /// stopped.
     pub path: PathBuf,
     /// Runs simulated now.
     pub ran: usize,
@@ -71,13 +74,18 @@ pub fn run_sweep(
         total_runs: plan.run_count(),
         shard: options.shard.map_or(String::new(), |s| s.to_string()),
     };
-    let (writer, done) = SweepWriter::open(&options.out, identity, options.resume)?;
-    let todo: Vec<SweepRun> = (0..plan.run_count())
+    let _lock = claim_output(&options.out, options.create_folder)?;
+    let mut journal = SweepJournal::open(&options.out, identity, options.resume)?;
+    let mine: Vec<usize> = (0..plan.run_count())
         .filter(|&i| options.shard.is_none_or(|s| s.contains(i)))
-        .filter(|i| !done.contains(i))
-        .map(|i| plan.run(i))
         .collect();
-    let skipped = done.len();
+    let done: BTreeSet<usize> = journal.completed().collect();
+    let todo: Vec<SweepRun> = mine
+        .iter()
+        .filter(|i| !done.contains(i))
+        .map(|&i| plan.run(i))
+        .collect();
+    let skipped = mine.len() - todo.len();
     let models: Vec<Arc<Model>> = plan
         .points
         .iter()
@@ -103,13 +111,20 @@ pub fn run_sweep(
                     }
                     display.started(run.index);
                     let config = plan.config_of(run);
-                    let result = run_replication(
-                        &config,
-                        &models[run.point],
-                        &config.to_toml(),
-                        run.replication as u64,
-                        &Progress::hidden(),
-                    );
+                    let result = if injected_failure(run.index) {
+                        Err(Error::Internal(format!(
+                            "run {} failed by TOKENSIM_FAIL_RUNS (fault injection)",
+                            run.index
+                        )))
+                    } else {
+                        run_replication(
+                            &config,
+                            &models[run.point],
+                            &config.to_toml(),
+                            run.replication as u64,
+                            &Progress::hidden(),
+                        )
+                    };
                     display.finished(run.index);
                     let _ = sender.send((*run, result));
                 });
@@ -126,13 +141,13 @@ pub fn run_sweep(
                 values: point.values.iter().map(|(_, v)| v.to_string()).collect(),
             };
             let written = match &result {
-                Ok(record) => writer.write_ok(&label, record),
+                Ok(record) => journal.record_ok(&label, record),
                 Err(e) => {
                     failed.push((run.index, e.to_string()));
                     if options.on_error == OnError::Stop {
                         stop.store(true, Ordering::Relaxed);
                     }
-                    writer.write_error(&label, &e.to_string())
+                    journal.record_error(&label, &e.to_string())
                 }
             };
             ran += 1;
@@ -144,15 +159,15 @@ pub fn run_sweep(
         worker.join().expect("sweep workers do not panic");
     });
     display.finish();
+    // On any error the journal stays, with every run recorded so far.
     if let Some(e) = write_error {
-        writer.abandon();
         return Err(e);
     }
     let stopped = stop.load(Ordering::Relaxed);
     let path = if stopped {
-        writer.abandon()
+        journal.dir().to_path_buf()
     } else {
-        writer.finish()?
+        journal.finish(&mine)?
     };
     Ok(SweepOutcome {
         path,
@@ -161,6 +176,13 @@ pub fn run_sweep(
         failed,
         stopped,
     })
+}
+
+/// Fault injection for the tests: runs listed in `TOKENSIM_FAIL_RUNS`
+/// (comma-separated indices) fail instead of running.
+fn injected_failure(run: usize) -> bool {
+    std::env::var("TOKENSIM_FAIL_RUNS")
+        .is_ok_and(|v| v.split(',').any(|x| x.trim().parse::<usize>() == Ok(run)))
 }
 
 /// Runs done, ETA, and which runs are in progress; nothing when not on a
