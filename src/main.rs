@@ -37,6 +37,9 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Run even when the size estimate exceeds this machine.
+        #[arg(long)]
+        force_size: bool,
     },
     /// Solve the fluid problem (Fluid-Opt): optimal reward distribution and profit bound.
     Fluid {
@@ -83,6 +86,9 @@ enum Command {
         /// No progress display.
         #[arg(long)]
         quiet: bool,
+        /// Run even when the size estimate exceeds this machine.
+        #[arg(long)]
+        force_size: bool,
     },
     /// Merge the shard files of one sweep into one file.
     Merge {
@@ -205,6 +211,7 @@ fn main() -> ExitCode {
             replications,
             sets,
             quiet,
+            force_size,
         } => tokensim::commands::run(&tokensim::commands::RunArgs {
             config,
             out,
@@ -213,6 +220,7 @@ fn main() -> ExitCode {
             replications,
             sets,
             quiet,
+            force_size,
         }),
         Command::Fluid { config, json, sets } => tokensim::commands::fluid(&config, &sets, json),
         Command::Experiment {
@@ -229,6 +237,7 @@ fn main() -> ExitCode {
             on_error,
             threads,
             quiet,
+            force_size,
         } => tokensim::commands::sweep(&tokensim::commands::SweepArgs {
             sweep,
             out,
@@ -237,6 +246,7 @@ fn main() -> ExitCode {
             on_error,
             threads,
             quiet,
+            force_size,
         }),
         Command::Merge { out, inputs } => tokensim::commands::merge(&out, &inputs),
         Command::Bench {

@@ -39,55 +39,227 @@ fn bad(path: &str, what: &str) -> Error {
     Error::Input(format!("{path}: not a tokensim run output ({what})"))
 }
 
-/// Reads run `id` of an open output file (`path` is for messages).
+/// A malformed dataset: bad input, naming the file and the dataset.
+fn malformed(path: &str, dataset: &str, problem: impl std::fmt::Display) -> Error {
+    Error::Input(format!("{path}: {dataset}: {problem}"))
+}
+
+/// What a stored dataset is: its element type and shape, for messages.
+fn describe(ds: &hdf5::Dataset) -> String {
+    let kind = ds
+        .dtype()
+        .and_then(|t| t.to_descriptor())
+        .map_or_else(|_| "unknown type".to_string(), |d| format!("{d:?}"));
+    format!("{kind} of shape {:?}", ds.shape())
+}
+
+/// Reads a dataset of unsigned integer counts with exactly `shape`.
+pub(crate) fn read_counts(
+    group: &hdf5::Group,
+    path: &str,
+    full: &str,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<u64>> {
+    use hdf5::types::TypeDescriptor as T;
+    let at = format!("{full}/{name}");
+    let ds = group
+        .dataset(name)
+        .map_err(|_| malformed(path, &at, "missing"))?;
+    let is_unsigned = matches!(
+        ds.dtype().and_then(|t| t.to_descriptor()),
+        Ok(T::Unsigned(_))
+    );
+    if !is_unsigned || ds.shape() != shape {
+        return Err(malformed(
+            path,
+            &at,
+            format!(
+                "expected unsigned integer counts of shape {shape:?}, found {}",
+                describe(&ds)
+            ),
+        ));
+    }
+    ds.read_raw()
+        .map_err(|e| malformed(path, &at, format!("unreadable ({e})")))
+}
+
+/// Reads a floating-point dataset with exactly `shape`.
+pub(crate) fn read_floats(
+    group: &hdf5::Group,
+    path: &str,
+    full: &str,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<f64>> {
+    use hdf5::types::TypeDescriptor as T;
+    let at = format!("{full}/{name}");
+    let ds = group
+        .dataset(name)
+        .map_err(|_| malformed(path, &at, "missing"))?;
+    let is_float = matches!(ds.dtype().and_then(|t| t.to_descriptor()), Ok(T::Float(_)));
+    if !is_float || ds.shape() != shape {
+        return Err(malformed(
+            path,
+            &at,
+            format!(
+                "expected floating-point values of shape {shape:?}, found {}",
+                describe(&ds)
+            ),
+        ));
+    }
+    ds.read_raw()
+        .map_err(|e| malformed(path, &at, format!("unreadable ({e})")))
+}
+
+/// Reads a 1-D string dataset.
+pub(crate) fn read_strings(
+    group: &hdf5::Group,
+    path: &str,
+    full: &str,
+    name: &str,
+) -> Result<Vec<String>> {
+    let at = format!("{full}/{name}");
+    let ds = group
+        .dataset(name)
+        .map_err(|_| malformed(path, &at, "missing"))?;
+    if ds.ndim() != 1 {
+        return Err(malformed(
+            path,
+            &at,
+            format!("expected a list of strings, found {}", describe(&ds)),
+        ));
+    }
+    let v: Vec<VarLenUnicode> = ds.read_raw().map_err(|_| {
+        malformed(
+            path,
+            &at,
+            format!("expected UTF-8 strings, found {}", describe(&ds)),
+        )
+    })?;
+    Ok(v.iter().map(|s| s.as_str().to_string()).collect())
+}
+
+/// A name safe to print: control characters (terminal escape sequences
+/// among them) shown escaped, as `\u{1b}`, instead of acting on the terminal.
+pub fn printable(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Reads run `id` of an open output file (`path` is for messages),
+/// validating every dataset the audit uses: types, shapes, counts that add
+/// up, a non-empty reward set and type list, data after warm-up. Anything
+/// else is bad input (exit 2) naming the dataset.
 pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
+    let full = format!("/runs/{id}");
     let run = file
         .group(&format!("runs/{id}"))
-        .map_err(|_| Error::Input(format!("{path}: no run /runs/{id}")))?;
-    let ds = |name: &str| {
-        run.dataset(name)
-            .map_err(|_| bad(path, &format!("/runs/{id}/{name} missing")))
-    };
-    let names: Vec<VarLenUnicode> = ds("meta/type_names")?
-        .read_raw()
-        .map_err(|_| bad(path, "type_names"))?;
-    let type_names: Vec<String> = names.iter().map(|s| s.as_str().to_string()).collect();
-    let rewards: Vec<f64> = ds("meta/reward_values")?
-        .read_raw()
-        .map_err(|_| bad(path, "reward_values"))?;
-    let active_ds = ds("series/active")?;
-    let periods = active_ds.shape().first().copied().unwrap_or(0);
-    let active: Vec<u64> = active_ds
-        .read_raw()
-        .map_err(|_| bad(path, "series/active"))?;
-    let reward_counts: Vec<u64> = ds("series/reward_counts")?
-        .read_raw()
-        .map_err(|_| bad(path, "series/reward_counts"))?;
-    let policy_dist: Vec<f64> = ds("series/policy_dist")?
-        .read_raw()
-        .map_err(|_| bad(path, "series/policy_dist"))?;
-    let (k, m) = (type_names.len(), rewards.len());
-    if active.len() != periods * k
-        || reward_counts.len() != periods * k * m
-        || policy_dist.len() != periods * m
-    {
-        return Err(bad(path, "series shapes disagree with meta"));
+        .map_err(|_| Error::Input(format!("{path}: no run {full}")))?;
+    let meta = run
+        .group("meta")
+        .map_err(|_| malformed(path, &format!("{full}/meta"), "missing"))?;
+    let meta_at = format!("{full}/meta");
+    let type_names = read_strings(&meta, path, &meta_at, "type_names")?;
+    if type_names.is_empty() {
+        return Err(malformed(
+            path,
+            &format!("{meta_at}/type_names"),
+            "no types",
+        ));
+    }
+    let rewards_ds = meta
+        .dataset("reward_values")
+        .map_err(|_| malformed(path, &format!("{meta_at}/reward_values"), "missing"))?;
+    let m = rewards_ds.shape().first().copied().unwrap_or(0);
+    let rewards = read_floats(&meta, path, &meta_at, "reward_values", &[m])?;
+    if rewards.is_empty() || rewards.iter().any(|r| !r.is_finite()) {
+        return Err(malformed(
+            path,
+            &format!("{meta_at}/reward_values"),
+            "expected a non-empty list of finite rewards",
+        ));
+    }
+    let series = run
+        .group("series")
+        .map_err(|_| malformed(path, &format!("{full}/series"), "missing"))?;
+    let series_at = format!("{full}/series");
+    let k = type_names.len();
+    let periods = series
+        .dataset("active")
+        .map(|d| d.shape().first().copied().unwrap_or(0))
+        .map_err(|_| malformed(path, &format!("{series_at}/active"), "missing"))?;
+    let active = read_counts(&series, path, &series_at, "active", &[periods, k])?;
+    let reward_counts = read_counts(&series, path, &series_at, "reward_counts", &[periods, k, m])?;
+    let policy_dist = read_floats(&series, path, &series_at, "policy_dist", &[periods, m])?;
+    // Every agent present is paid exactly one reward.
+    for (i, &n) in active.iter().enumerate() {
+        let paid: u64 = reward_counts[i * m..(i + 1) * m].iter().sum();
+        if paid != n {
+            return Err(malformed(
+                path,
+                &format!("{series_at}/reward_counts"),
+                format!(
+                    "period {} type {:?}: counts add up to {paid}, but series/active says {n}",
+                    i / k,
+                    type_names[i % k]
+                ),
+            ));
+        }
+    }
+    if let Some(bad_row) = policy_dist.chunks(m).position(|row| {
+        row.iter()
+            .any(|p| !p.is_nan() && !(0.0..=1.0 + 1e-9).contains(p))
+    }) {
+        return Err(malformed(
+            path,
+            &format!("{series_at}/policy_dist"),
+            format!("period {bad_row}: probabilities outside [0, 1]"),
+        ));
     }
     let warmup = run
         .attr("warmup")
         .and_then(|a| a.read_scalar::<u64>())
-        .map_err(|_| bad(path, "warmup attribute"))? as usize;
+        .map_err(|_| malformed(path, &full, "attribute warmup missing or not an integer"))?
+        as usize;
+    if warmup >= periods {
+        return Err(malformed(
+            path,
+            &format!("{series_at}/active"),
+            format!("no data after warm-up: {periods} period(s) recorded, warm-up {warmup}"),
+        ));
+    }
     let histogram = |name: &str, what: &str| -> Result<(Histogram<u64>, f64)> {
+        let at = format!("{full}/types/{name}/{what}");
         let g = run
             .group(&format!("types/{name}/{what}"))
-            .map_err(|_| bad(path, &format!("types/{name}/{what} missing")))?;
+            .map_err(|_| malformed(path, &at, "missing"))?;
         let bytes: Vec<u8> = g
             .dataset("hdrhistogram_v2")
             .and_then(|d| d.read_raw())
-            .map_err(|_| bad(path, "histogram bytes"))?;
+            .map_err(|_| {
+                malformed(
+                    path,
+                    &format!("{at}/hdrhistogram_v2"),
+                    "missing or not bytes",
+                )
+            })?;
         let h = Deserializer::new()
             .deserialize(&mut bytes.as_slice())
-            .map_err(|_| bad(path, "histogram bytes"))?;
+            .map_err(|e| {
+                malformed(
+                    path,
+                    &format!("{at}/hdrhistogram_v2"),
+                    format!("not an HdrHistogram V2 encoding ({e:?})"),
+                )
+            })?;
         let scale = g
             .attr("value_scale")
             .and_then(|a| a.read_scalar::<f64>())
@@ -117,7 +289,7 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
         id: id.to_string(),
         type_names,
         rewards,
-        warmup: warmup.min(periods),
+        warmup,
         periods,
         reward_counts,
         active,
@@ -143,5 +315,27 @@ pub fn open(path: &std::path::Path) -> Result<(hdf5::File, Vec<String>)> {
         .member_names()
         .map_err(|_| bad(&shown, "unreadable /runs"))?;
     ids.sort_by_key(|s| s.parse::<u64>().unwrap_or(u64::MAX));
+    if let Ok(summary) = file.group("summary") {
+        // A sweep's table: one row per run in every column.
+        let columns = summary
+            .member_names()
+            .map_err(|_| bad(&shown, "unreadable /summary"))?;
+        for name in columns {
+            let rows = summary
+                .dataset(&name)
+                .map(|d| d.shape())
+                .map_err(|_| malformed(&shown, &format!("/summary/{name}"), "not a dataset"))?;
+            if rows != [ids.len()] {
+                return Err(malformed(
+                    &shown,
+                    &format!("/summary/{name}"),
+                    format!(
+                        "expected one row per run ({}), found shape {rows:?}",
+                        ids.len()
+                    ),
+                ));
+            }
+        }
+    }
     Ok((file, ids))
 }

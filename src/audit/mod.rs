@@ -11,7 +11,8 @@ mod distance;
 mod input;
 
 pub use distance::{atoms_of, atoms_on, ks_and_wasserstein, Atoms};
-pub use input::{open, read_run, RunData};
+pub use input::{open, printable, read_run, RunData};
+pub(crate) use input::{read_counts, read_floats};
 
 use serde::Serialize;
 
@@ -446,7 +447,11 @@ pub fn audit_file(
     for id in &ids {
         if let Ok(g) = file.group(&format!("runs/{id}")) {
             // Failed sweep runs carry no data.
-            if g.attr("status").is_ok() && g.dataset("series/active").is_err() {
+            let failed = g
+                .attr("status")
+                .and_then(|a| a.read_scalar::<hdf5::types::VarLenUnicode>())
+                .is_ok_and(|s| s.as_str() == "error");
+            if failed {
                 continue;
             }
         }

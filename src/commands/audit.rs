@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::audit::printable;
 use crate::audit::{audit_file, AuditOptions, FileAudit, Interval};
 use crate::error::Result;
 
@@ -75,7 +76,7 @@ fn table(path: &Path, a: &FileAudit) -> String {
             let _ = writeln!(
                 s,
                 "  {:<14} {:>12.4} {:>12}  [{}]",
-                t.name,
+                printable(&t.name),
                 t.mean_reward,
                 t.agent_periods,
                 q.join(", ")
@@ -90,7 +91,7 @@ fn table(path: &Path, a: &FileAudit) -> String {
             let _ = writeln!(
                 s,
                 "  {:<14} {:>10.4} {:>10} {:>8.4} {:>8.4} {:>8.4} {:>10.4} {:>10.4}",
-                format!("{}/{}", p.a, p.b),
+                format!("{}/{}", printable(&p.a), printable(&p.b)),
                 p.max_abs_gap,
                 p.at_reward,
                 p.tv,
@@ -110,7 +111,7 @@ fn table(path: &Path, a: &FileAudit) -> String {
             let _ = writeln!(
                 s,
                 "    {:<14} mean {:.3}  {}",
-                t.name,
+                printable(&t.name),
                 t.lifetime_reward_mean,
                 q.join(" ")
             );

@@ -5,23 +5,59 @@ use std::path::Path;
 
 use hdf5::types::VarLenUnicode;
 
-use crate::audit::open;
+use crate::audit::{open, read_counts, read_floats, read_run};
 use crate::error::{Error, Result};
 
-/// A CSV field, quoted when it needs to be.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// A CSV text field (RFC 4180): quoted when it holds a comma, a quote or a
+/// line break (`\n` or `\r`), and neutralised against spreadsheet formula
+/// injection — a text starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'` so that Excel and LibreOffice show it as text
+/// instead of evaluating it (OWASP's recommendation). Numbers are written
+/// as they are, without this function.
+pub fn field(s: &str) -> String {
+    let neutral = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
     } else {
         s.to_string()
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral
     }
 }
 
-fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+/// The CSV files of one export, written only once all are complete: each to
+/// a temporary name first, then all renamed, so a failure leaves no partial
+/// CSV under a final name.
+fn write_all(files: &[(std::path::PathBuf, String)]) -> Result<()> {
+    let mut temps = Vec::new();
+    for (path, text) in files {
+        let temp = path.with_file_name(format!(
+            ".{}.tmp-{}",
+            path.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            std::process::id()
+        ));
+        if let Err(source) = std::fs::write(&temp, text) {
+            for t in &temps {
+                let _ = std::fs::remove_file(t);
+            }
+            let _ = std::fs::remove_file(&temp);
+            return Err(Error::Io {
+                path: path.clone(),
+                source,
+            });
+        }
+        temps.push(temp);
+    }
+    for (temp, (path, _)) in temps.iter().zip(files) {
+        std::fs::rename(temp, path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 fn h5(what: &str) -> impl FnOnce(hdf5::Error) -> Error + '_ {
@@ -33,10 +69,7 @@ fn h5(what: &str) -> impl FnOnce(hdf5::Error) -> Error + '_ {
 /// for sweep files; returns what was written.
 pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
     let (file, ids) = open(file_path)?;
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let shown = file_path.display().to_string();
     let mut series = String::from("run,period,type,reward,variable,value\n");
     let mut summary = String::from(
         "run,type,mean_active,mean_active_se,mean_profit_per_scale,mean_profit_per_scale_se,max_abs_gap,max_tv,verdict\n",
@@ -44,38 +77,27 @@ pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
     let mut runs = 0;
     for id in &ids {
         let run = file.group(&format!("runs/{id}")).map_err(h5("a run"))?;
-        let Ok(active) = run.dataset("series/active") else {
+        let failed = run
+            .attr("status")
+            .and_then(|a| a.read_scalar::<VarLenUnicode>())
+            .is_ok_and(|s| s.as_str() == "error");
+        if failed {
             continue; // a failed sweep run: nothing recorded
-        };
+        }
+        // The audit's reader validates names, rewards, shapes and counts.
+        let data = read_run(&file, &shown, id)?;
         runs += 1;
-        let names: Vec<String> = run
-            .dataset("meta/type_names")
-            .and_then(|d| d.read_raw::<VarLenUnicode>())
-            .map_err(h5("type names"))?
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect();
-        let rewards: Vec<f64> = run
-            .dataset("meta/reward_values")
-            .and_then(|d| d.read_raw())
-            .map_err(h5("rewards"))?;
-        let (k, m) = (names.len(), rewards.len());
-        let read_u = |name: &str| -> Result<Vec<u64>> {
-            run.dataset(name)
-                .and_then(|d| d.read_raw())
-                .map_err(h5("series"))
-        };
-        let read_f = |name: &str| -> Result<Vec<f64>> {
-            run.dataset(name)
-                .and_then(|d| d.read_raw())
-                .map_err(h5("series"))
-        };
-        let a: Vec<u64> = active.read_raw().map_err(h5("series/active"))?;
-        let t = a.len() / k.max(1);
+        let names: Vec<String> = data.type_names.clone();
+        let rewards = data.rewards.clone();
+        let (k, m, t) = (names.len(), rewards.len(), data.periods);
+        let series_group = run.group("series").map_err(h5("series"))?;
+        let at = format!("/runs/{id}/series");
+        let read_u = |name: &str| read_counts(&series_group, &shown, &at, name, &[t, k]);
+        let read_f = |name: &str| read_floats(&series_group, &shown, &at, name, &[t]);
         for (variable, values) in [
-            ("active", a),
-            ("arrivals", read_u("series/arrivals")?),
-            ("departures", read_u("series/departures")?),
+            ("active", data.active.clone()),
+            ("arrivals", read_u("arrivals")?),
+            ("departures", read_u("departures")?),
         ] {
             for p in 0..t {
                 for (kk, name) in names.iter().enumerate() {
@@ -88,7 +110,7 @@ pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
                 }
             }
         }
-        let counts = read_u("series/reward_counts")?;
+        let counts = &data.reward_counts;
         for p in 0..t {
             for (kk, name) in names.iter().enumerate() {
                 for (j, r) in rewards.iter().enumerate() {
@@ -102,7 +124,7 @@ pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
             }
         }
         for variable in ["revenue", "reward_cost", "profit"] {
-            for (p, v) in read_f(&format!("series/{variable}"))?.iter().enumerate() {
+            for (p, v) in read_f(variable)?.iter().enumerate() {
                 let _ = writeln!(series, "{id},{p},,,{variable},{v}");
             }
         }
@@ -136,8 +158,10 @@ pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
             );
         }
     }
-    write(&dir.join("series.csv"), &series)?;
-    write(&dir.join("summary.csv"), &summary)?;
+    let mut files = vec![
+        (dir.join("series.csv"), series),
+        (dir.join("summary.csv"), summary),
+    ];
     let mut written = vec!["series.csv", "summary.csv"];
     if let Ok(table) = file.group("summary") {
         let mut columns: Vec<(String, Vec<String>)> = Vec::new();
@@ -181,9 +205,14 @@ pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
             let row: Vec<&str> = columns.iter().map(|c| c.1[r].as_str()).collect();
             text += &(row.join(",") + "\n");
         }
-        write(&dir.join("sweep_summary.csv"), &text)?;
+        files.push((dir.join("sweep_summary.csv"), text));
         written.push("sweep_summary.csv");
     }
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    write_all(&files)?;
     Ok(format!(
         "tokensim export: {runs} run(s) of {} -> {} ({})",
         file_path.display(),

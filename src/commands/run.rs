@@ -7,7 +7,8 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::output::{claim_output, write_run_file};
 use crate::record::RunRecord;
-use crate::runner::{run_experiment, thread_pool, Progress};
+use crate::runner::limits::{check_arrivals, free_disk};
+use crate::runner::{run_experiment, thread_pool, Machine, Progress, SizeEstimate};
 
 /// Options of `tokensim run`.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +27,8 @@ pub struct RunArgs {
     pub sets: Vec<String>,
     /// No progress bar.
     pub quiet: bool,
+    /// Skip the size check (agents, memory, disk, work) against this machine.
+    pub force_size: bool,
 }
 
 /// Runs the experiment, writes the HDF5 file and returns a short summary.
@@ -42,9 +45,18 @@ pub fn run(args: &RunArgs) -> Result<String> {
         .out
         .clone()
         .unwrap_or_else(|| default_output(&args.config));
-    // The output is checked and locked before anything is simulated.
+    // The output is checked and locked, and the size checked, before
+    // anything is allocated or simulated.
     let _lock = claim_output(&out, args.out.is_none())?;
     let pool = thread_pool(args.threads)?;
+    check_arrivals(&config)?;
+    if !args.force_size {
+        SizeEstimate::of(&config)?.check(
+            &Machine::current(pool.current_num_threads()),
+            free_disk(&out),
+            1.0,
+        )?;
+    }
     let sim = &config.simulation;
     let progress = Progress::new(sim.periods as u64 * sim.replications as u64, args.quiet);
     let records = pool.install(|| run_experiment(&config, &progress));

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::output::merge as merge_files;
-use crate::runner::thread_pool;
+use crate::runner::limits::{free_disk, MAX_SWEEP_RUNS};
+use crate::runner::{thread_pool, Machine, SizeEstimate};
 use crate::sweep::{run_sweep, OnError, Shard, SweepOptions, SweepPlan};
 
 /// Options of `tokensim sweep`.
@@ -26,6 +27,8 @@ pub struct SweepArgs {
     pub threads: Option<usize>,
     /// No progress display.
     pub quiet: bool,
+    /// Skip the size checks (runs, agents, memory, disk, work).
+    pub force_size: bool,
 }
 
 /// Runs a sweep and returns a short report. Failed runs give exit status 1
@@ -44,12 +47,31 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
             )))
         }
     };
-    let plan = SweepPlan::load(&args.sweep)?;
+    let max_runs = (!args.force_size).then_some(MAX_SWEEP_RUNS);
+    let plan = SweepPlan::load_limited(&args.sweep, max_runs)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| default_output(&args.sweep, shard));
     let pool = thread_pool(args.threads)?;
+    let points: Vec<SizeEstimate> = plan
+        .points
+        .iter()
+        .map(|p| {
+            let mut one = p.config.clone();
+            one.simulation.replications = 1;
+            SizeEstimate::of(&one)
+        })
+        .collect::<Result<_>>()?;
+    if !args.force_size {
+        // The journal and the final file are on disk together at the end.
+        let threads = pool.current_num_threads();
+        SizeEstimate::of_sweep(&points, plan.replications, threads).check(
+            &Machine::current(threads),
+            free_disk(&out),
+            2.0,
+        )?;
+    }
     let options = SweepOptions {
         create_folder: args.out.is_none(),
         out,

@@ -9,12 +9,14 @@
 //! Because chunk boundaries depend only on the history of arrivals and
 //! departures, never on threads, results are identical for any thread count.
 
+use serde::{Deserialize, Serialize};
+
 /// Slots per chunk: small enough to sit in L2 cache, large enough that
 /// per-chunk overheads (seeding a stream, a task) are negligible.
 pub const CHUNK_CAPACITY: usize = 2048;
 
 /// One chunk of agents, stored column by column.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AgentChunk {
     pub(crate) len: usize,
     /// Type index k of each agent.
@@ -140,7 +142,7 @@ impl AgentChunk {
 }
 
 /// All agents of one simulation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AgentStore {
     pub(crate) chunks: Vec<AgentChunk>,
     types: usize,

@@ -12,6 +12,8 @@
 //! when the float leaves its band. Demand responses use the controller's
 //! beliefs about elasticities (the true ones × `elasticity_error`).
 
+use serde::{Deserialize, Serialize};
+
 use super::tally::PeriodTally;
 use crate::config::SteerConfig;
 use crate::model::{Economy, Levers};
@@ -65,7 +67,7 @@ pub fn inverse_normal(p: f64) -> f64 {
 }
 
 /// An exponentially smoothed mean and variance.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 struct Smoothed {
     mean: Option<f64>,
     var: f64,
@@ -85,7 +87,7 @@ impl Smoothed {
 }
 
 /// The state of the lever controller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Controller {
     config: SteerConfig,
     real_elasticity: f64,

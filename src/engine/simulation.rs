@@ -1,5 +1,7 @@
 //! The runnable simulation: a builder, then `step` / `run`.
 
+use serde::{Deserialize, Serialize};
+
 use std::sync::{Arc, Mutex};
 
 use rand_distr::{Distribution, Poisson};
@@ -109,11 +111,7 @@ impl SimulationBuilder {
         let model = self.model;
         let mut policy = self.policy;
         let (k, m) = (model.type_count(), model.reward_count());
-        let arrivals = model
-            .types
-            .iter()
-            .map(|t| Poisson::new(self.scale * t.arrival_rate).ok())
-            .collect();
+        let arrivals = arrival_samplers(&model, self.scale)?;
         let max_reward = model.rewards.iter().copied().fold(0.0, f64::max);
         let tokens = model.economy.is_some();
         let slots = (0..rayon::current_num_threads().max(1))
@@ -174,6 +172,31 @@ impl SimulationBuilder {
     }
 }
 
+/// One Poisson sampler per type (None for a type that never arrives). A
+/// mean that cannot be drawn (infinite, NaN, or beyond the sampler's range)
+/// is an error, never zero arrivals.
+fn arrival_samplers(model: &Model, scale: f64) -> Result<Vec<Option<Poisson<f64>>>> {
+    model
+        .types
+        .iter()
+        .map(|t| {
+            let mean = scale * t.arrival_rate;
+            if mean == 0.0 {
+                return Ok(None);
+            }
+            match Poisson::new(mean) {
+                Ok(p) if mean <= crate::runner::limits::MAX_ARRIVAL_MEAN => Ok(Some(p)),
+                _ => Err(crate::error::Error::Input(format!(
+                    "type {:?}: {mean:e} arrivals per period (scale × arrival_rate) cannot be \
+                     drawn; at most {:e}",
+                    t.name,
+                    crate::runner::limits::MAX_ARRIVAL_MEAN
+                ))),
+            }
+        })
+        .collect()
+}
+
 /// The distributions a policy pays over one cycle, for sizing a burn-in;
 /// per-agent plans, which announce none, are sized as if paid uniformly.
 fn probe_cycle(policy: &mut dyn RewardPolicy, types: usize, rewards: usize) -> Vec<Vec<f64>> {
@@ -224,7 +247,7 @@ pub struct Simulation {
 }
 
 /// One closed budget year.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BudgetYear {
     /// B_y.
     pub budget: f64,
@@ -234,7 +257,7 @@ pub struct BudgetYear {
     pub penalty: f64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct BudgetState {
     config: crate::config::BudgetConfig,
     budget: f64,
@@ -524,11 +547,7 @@ impl Simulation {
     pub fn reconfigure(&mut self, config: &crate::config::Config) -> Result<()> {
         let model = Arc::new(Model::new(config));
         debug_assert_eq!(model.rewards, self.model.rewards);
-        self.arrivals = model
-            .types
-            .iter()
-            .map(|t| Poisson::new(self.scale * t.arrival_rate).ok())
-            .collect();
+        self.arrivals = arrival_samplers(&model, self.scale)?;
         self.departures = model.types.iter().map(|t| t.departure.clone()).collect();
         let policy = crate::policy::build_policy(config, &model)?;
         if policy.agent_state_width() == self.policy.agent_state_width() {

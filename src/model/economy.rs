@@ -1,5 +1,7 @@
 //! The compiled token economy (model.md Part B.1–B.4).
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::{
     BudgetConfig, Channel, Config, DepartureSignal, InitialBalance, Lever, OverrideConfig,
 };
@@ -22,7 +24,7 @@ pub struct Good {
 }
 
 /// The levers in force in a period.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Levers {
     /// ι: tokens per task.
     pub issuance_rate: f64,

@@ -1,10 +1,12 @@
 //! Per-period time series of one run, buffered in memory and written once.
 
+use serde::{Deserialize, Serialize};
+
 use crate::engine::PeriodTally;
 use crate::model::Model;
 
 /// The `series/*` datasets of one run (interfaces.md §3), row-major.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Series {
     /// Number of types K.
     pub types: usize,
@@ -33,7 +35,7 @@ pub struct Series {
 }
 
 /// Per-period series of the token economy (interfaces.md §3).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TokenSeries {
     /// Number of goods J.
     pub goods: usize,

@@ -2,8 +2,10 @@
 //! pool, each replication's agents in parallel too (rayon nests the two
 //! without oversubscribing), recording every period.
 
+pub mod limits;
 mod progress;
 
+pub use limits::{Machine, SizeEstimate};
 pub use progress::Progress;
 
 use std::sync::Arc;

@@ -80,6 +80,12 @@ impl SweepPlan {
     /// Reads, expands and validates a sweep file: every point's
     /// configuration is checked before anything runs.
     pub fn load(path: &Path) -> Result<SweepPlan> {
+        SweepPlan::load_limited(path, None)
+    }
+
+    /// As [`SweepPlan::load`], refusing (before expanding and validating
+    /// the points) a sweep of more than `max_runs` runs.
+    pub fn load_limited(path: &Path, max_runs: Option<u64>) -> Result<SweepPlan> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::Input(format!("{}: cannot read sweep file: {e}", path.display()))
         })?;
@@ -154,6 +160,20 @@ impl SweepPlan {
                     .map(|i| columns.iter().map(|(_, v)| v[i].clone()).collect())
                     .collect(),
             );
+        }
+        if let Some(max) = max_runs {
+            let runs = axes
+                .iter()
+                .fold(u128::from(spec.replications), |n, a| n * a.len() as u128);
+            if runs > u128::from(max) {
+                return Err(issue(
+                    "grid",
+                    format!(
+                        "at most {max} runs (points × replications) without --force-size, \
+                         got {runs}"
+                    ),
+                ));
+            }
         }
         let fixed: Vec<String> = spec.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
 
