@@ -40,6 +40,15 @@ enum Command {
         /// Run even when the size estimate exceeds this machine.
         #[arg(long)]
         force_size: bool,
+        /// Write a checkpoint (the whole state, atomically) every N recorded periods.
+        #[arg(long, value_name = "N")]
+        checkpoint_every: Option<u32>,
+        /// The checkpoint file [default: OUT.checkpoint].
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// Continue the run from this checkpoint (same configuration and flags).
+        #[arg(long, value_name = "CHECKPOINT")]
+        restart: Option<PathBuf>,
     },
     /// Solve the fluid problem (Fluid-Opt): optimal reward distribution and profit bound.
     Fluid {
@@ -89,6 +98,10 @@ enum Command {
         /// Run even when the size estimate exceeds this machine.
         #[arg(long)]
         force_size: bool,
+        /// Checkpoint each run every N recorded periods (in the sweep's journal);
+        /// a resumed sweep restarts interrupted runs from their checkpoints.
+        #[arg(long, value_name = "N")]
+        checkpoint_every: Option<u32>,
     },
     /// Merge the shard files of one sweep into one file.
     Merge {
@@ -212,6 +225,9 @@ fn main() -> ExitCode {
             sets,
             quiet,
             force_size,
+            checkpoint_every,
+            checkpoint,
+            restart,
         } => tokensim::commands::run(&tokensim::commands::RunArgs {
             config,
             out,
@@ -221,6 +237,9 @@ fn main() -> ExitCode {
             sets,
             quiet,
             force_size,
+            checkpoint_every,
+            checkpoint,
+            restart,
         }),
         Command::Fluid { config, json, sets } => tokensim::commands::fluid(&config, &sets, json),
         Command::Experiment {
@@ -238,6 +257,7 @@ fn main() -> ExitCode {
             threads,
             quiet,
             force_size,
+            checkpoint_every,
         } => tokensim::commands::sweep(&tokensim::commands::SweepArgs {
             sweep,
             out,
@@ -247,6 +267,7 @@ fn main() -> ExitCode {
             threads,
             quiet,
             force_size,
+            checkpoint_every,
         }),
         Command::Merge { out, inputs } => tokensim::commands::merge(&out, &inputs),
         Command::Bench {

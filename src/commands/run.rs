@@ -4,11 +4,16 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+use crate::error::Error;
 use crate::error::Result;
+use crate::output::{check_target, crash_point};
 use crate::output::{claim_output, write_run_file};
 use crate::record::RunRecord;
 use crate::runner::limits::{check_arrivals, free_disk};
-use crate::runner::{run_experiment, thread_pool, Machine, Progress, SizeEstimate};
+use crate::runner::{
+    default_checkpoint, run_experiment, run_experiment_checkpointed, thread_pool, Checkpoint,
+    CheckpointPlan, Machine, Progress, SizeEstimate,
+};
 
 /// Options of `tokensim run`.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +34,12 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Skip the size check (agents, memory, disk, work) against this machine.
     pub force_size: bool,
+    /// Write a checkpoint every this many recorded periods.
+    pub checkpoint_every: Option<u32>,
+    /// The checkpoint file (default `OUT.checkpoint`).
+    pub checkpoint: Option<PathBuf>,
+    /// Continue from this checkpoint.
+    pub restart: Option<PathBuf>,
 }
 
 /// Runs the experiment, writes the HDF5 file and returns a short summary.
@@ -57,12 +68,45 @@ pub fn run(args: &RunArgs) -> Result<String> {
             1.0,
         )?;
     }
+    let plan = match args.checkpoint_every {
+        Some(0) => {
+            return Err(Error::Input(
+                "--checkpoint-every: expected a number of periods >= 1".into(),
+            ))
+        }
+        Some(every) => {
+            let path = args
+                .checkpoint
+                .clone()
+                .unwrap_or_else(|| default_checkpoint(&out));
+            check_target(&path, false)?;
+            Some(CheckpointPlan { every, path })
+        }
+        None if args.checkpoint.is_some() => {
+            return Err(Error::Input(
+                "--checkpoint FILE needs --checkpoint-every N".into(),
+            ))
+        }
+        None => None,
+    };
+    let restart = args.restart.as_deref().map(Checkpoint::read).transpose()?;
     let sim = &config.simulation;
     let progress = Progress::new(sim.periods as u64 * sim.replications as u64, args.quiet);
-    let records = pool.install(|| run_experiment(&config, &progress));
+    let records = pool.install(|| {
+        if plan.is_some() || restart.is_some() {
+            run_experiment_checkpointed(&config, &progress, plan.as_ref(), restart)
+        } else {
+            run_experiment(&config, &progress)
+        }
+    });
     progress.finish();
     let records = records?;
     let path = write_run_file(&out, &records)?;
+    crash_point("run-written");
+    if let Some(plan) = &plan {
+        // The run is complete and safely written: its checkpoint is spent.
+        let _ = std::fs::remove_file(&plan.path);
+    }
     Ok(summarize(&config, &records, &path))
 }
 

@@ -29,6 +29,8 @@ pub struct SweepArgs {
     pub quiet: bool,
     /// Skip the size checks (runs, agents, memory, disk, work).
     pub force_size: bool,
+    /// Checkpoint each run every this many recorded periods.
+    pub checkpoint_every: Option<u32>,
 }
 
 /// Runs a sweep and returns a short report. Failed runs give exit status 1
@@ -72,7 +74,13 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
             2.0,
         )?;
     }
+    if args.checkpoint_every == Some(0) {
+        return Err(Error::Input(
+            "--checkpoint-every: expected a number of periods >= 1".into(),
+        ));
+    }
     let options = SweepOptions {
+        checkpoint_every: args.checkpoint_every,
         create_folder: args.out.is_none(),
         out,
         shard,

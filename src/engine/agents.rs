@@ -153,6 +153,27 @@ pub struct AgentStore {
 }
 
 impl AgentStore {
+    /// True when `other` stores agents of the same shape (types, policy
+    /// state width, balances), as a checkpoint must.
+    pub fn same_layout(&self, other: &AgentStore) -> bool {
+        self.types == other.types
+            && self.state_width == other.state_width
+            && self.balances == other.balances
+            && other.chunks.iter().all(|c| {
+                c.len <= CHUNK_CAPACITY
+                    && c.type_id.len() == CHUNK_CAPACITY
+                    && c.history.len() == CHUNK_CAPACITY
+                    && c.tenure.len() == CHUNK_CAPACITY
+                    && c.lifetime_reward.len() == CHUNK_CAPACITY
+                    && c.rewards.len() == CHUNK_CAPACITY
+                    && c.policy_state.len() == CHUNK_CAPACITY * self.state_width
+                    && c.balance.len() == if self.balances { CHUNK_CAPACITY } else { 0 }
+                    && c.type_id[..c.len]
+                        .iter()
+                        .all(|&k| (k as usize) < self.types)
+            })
+    }
+
     /// An empty store for `types` types and `state_width` policy floats per
     /// agent, with a token-balance column when `balances`.
     pub fn new(types: usize, state_width: usize, balances: bool) -> Self {

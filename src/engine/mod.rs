@@ -21,5 +21,5 @@ mod tally;
 pub use agents::{AgentChunk, AgentStore, CHUNK_CAPACITY};
 pub use controller::inverse_normal;
 pub use rng::{splitmix64, Purpose, StreamKey, StreamRng};
-pub use simulation::{BudgetYear, Simulation, SimulationBuilder};
+pub use simulation::{BudgetYear, Simulation, SimulationBuilder, SimulationState};
 pub use tally::PeriodTally;

@@ -19,7 +19,7 @@ use crate::config::{DepartureSignal, InitialState};
 use crate::error::Result;
 use crate::model::{DepartureFn, Economy, Levers, Model};
 use crate::policy::{PolicyContext, RewardPlan, RewardPolicy};
-use crate::record::LeaverHistograms;
+use crate::record::{LeaverHistograms, LeaverState};
 
 /// Chunks per piece of parallel work. Rayon's adaptive splitter otherwise
 /// leaves pieces of up to a quarter of a period's work, and a worker that
@@ -37,6 +37,7 @@ pub struct SimulationBuilder {
     initial: InitialState,
     burn_in: Option<u32>,
     horizon: u32,
+    restoring: bool,
 }
 
 impl SimulationBuilder {
@@ -54,6 +55,7 @@ impl SimulationBuilder {
             initial: InitialState::Empty,
             burn_in: None,
             horizon: 1000,
+            restoring: false,
         }
     }
 
@@ -105,6 +107,14 @@ impl SimulationBuilder {
         self
     }
 
+    /// Builds an empty simulation to restore a checkpoint into
+    /// ([`Simulation::restore_state`]): no initial population is drawn and no
+    /// burn-in is run.
+    pub fn build_for_restore(mut self) -> Result<Simulation> {
+        self.restoring = true;
+        self.build()
+    }
+
     /// Builds the simulation, drawing or burning in the initial population.
     /// Burn-in runs on the current rayon pool.
     pub fn build(self) -> Result<Simulation> {
@@ -125,7 +135,7 @@ impl SimulationBuilder {
         let goods = model.economy.as_ref().map_or(0, |e| e.goods.len());
         let mut burn_in = 0;
         let mut exact = None;
-        if self.initial == InitialState::SteadyState {
+        if self.initial == InitialState::SteadyState && !self.restoring {
             match policy.stationary_distribution().map(<[f64]>::to_vec) {
                 Some(phi) if exact_steady_state_possible(&model, &phi)? => exact = Some(phi),
                 _ => {
@@ -156,6 +166,9 @@ impl SimulationBuilder {
             policy,
             model,
         };
+        if self.restoring {
+            return Ok(sim);
+        }
         if let Some(phi) = exact {
             draw_steady_state(&mut sim.store, &sim.model, &phi, sim.scale, &sim.key)?;
         }
@@ -244,6 +257,41 @@ pub struct Simulation {
     burn_in: u32,
     leavers: Vec<Mutex<LeaverHistograms>>,
     economy: Option<EconomyRuntime>,
+}
+
+/// Everything a [`Simulation`] carries from one period to the next, for
+/// checkpoints: the period, the agents (every column), the leaver
+/// histograms so far, the policy's and the token economy's state (float,
+/// budget year, controller, levers). Random streams are keyed by period, so
+/// no generator position is needed: a restored simulation draws exactly
+/// what the uninterrupted one would have drawn.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimulationState {
+    period: i64,
+    has_previous: bool,
+    burn_in: u32,
+    previous_active: Vec<u64>,
+    store: AgentStore,
+    leavers: LeaverState,
+    policy: Vec<f64>,
+    economy: Option<EconomyState>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EconomyState {
+    float: u64,
+    departed: u64,
+    budget: Option<BudgetState>,
+    controller: Option<super::controller::Controller>,
+    recommended: Levers,
+    levers: Levers,
+}
+
+impl SimulationState {
+    /// The period the restored simulation will simulate next.
+    pub fn period(&self) -> i64 {
+        self.period
+    }
 }
 
 /// One closed budget year.
@@ -337,6 +385,15 @@ impl EconomyRuntime {
             economy: economy.clone(),
             recommended: levers,
             levers,
+        }
+    }
+
+    /// Task-count distributions for the levers in force.
+    fn rebuild_tasks(&mut self) {
+        for (k, d) in self.tasks.iter_mut().enumerate() {
+            *d = super::poisson::SmallPoisson::new(
+                self.economy.task_mean(k, self.levers.issuance_rate),
+            );
         }
     }
 
@@ -572,6 +629,70 @@ impl Simulation {
             *runtime = next;
         }
         self.model = model;
+        Ok(())
+    }
+
+    /// The state to checkpoint (see [`SimulationState`]).
+    pub fn save_state(&self) -> SimulationState {
+        let mut slots = self.leavers.iter().map(|m| m.lock().expect("not poisoned"));
+        let mut leavers = slots.next().expect("at least one slot").clone();
+        for s in slots {
+            leavers.merge(&s);
+        }
+        SimulationState {
+            period: self.period,
+            has_previous: self.has_previous,
+            burn_in: self.burn_in,
+            previous_active: self.outcome.active.clone(),
+            store: self.store.clone(),
+            leavers: leavers.save(),
+            policy: self.policy.save_state(),
+            economy: self.economy.as_ref().map(|e| EconomyState {
+                float: e.float,
+                departed: e.departed,
+                budget: e.budget.clone(),
+                controller: e.controller.clone(),
+                recommended: e.recommended,
+                levers: e.levers,
+            }),
+        }
+    }
+
+    /// Restores a checkpoint into a simulation built by
+    /// [`SimulationBuilder::build_for_restore`] of the same configuration
+    /// (and reconfigured to the events in force at the checkpoint).
+    pub fn restore_state(&mut self, state: SimulationState) -> Result<()> {
+        let bad = |what: &str| crate::error::Error::Input(format!("checkpoint: {what}"));
+        if !self.store.same_layout(&state.store)
+            || state.previous_active.len() != self.outcome.active.len()
+        {
+            return Err(bad("its agents do not fit this configuration"));
+        }
+        if state.economy.is_some() != self.economy.is_some() {
+            return Err(bad("token economy in one and not the other"));
+        }
+        self.period = state.period;
+        self.has_previous = state.has_previous;
+        self.burn_in = state.burn_in;
+        self.outcome.active.copy_from_slice(&state.previous_active);
+        self.store = state.store;
+        self.leavers[0]
+            .lock()
+            .expect("not poisoned")
+            .restore(&state.leavers)
+            .map_err(|e| bad(&e))?;
+        self.policy
+            .restore_state(&state.policy)
+            .map_err(|e| bad(&e))?;
+        if let (Some(e), Some(saved)) = (&mut self.economy, state.economy) {
+            e.float = saved.float;
+            e.departed = saved.departed;
+            e.budget = saved.budget;
+            e.controller = saved.controller;
+            e.recommended = saved.recommended;
+            e.levers = saved.levers;
+            e.rebuild_tasks();
+        }
         Ok(())
     }
 

@@ -150,6 +150,17 @@ impl SweepJournal {
         self.dir.join(format!("run-{run}.h5"))
     }
 
+    /// Where run `run` keeps its checkpoint while it runs (`sweep
+    /// --checkpoint-every`); removed once the run is recorded.
+    pub fn checkpoint_path(&self, run: usize) -> PathBuf {
+        SweepJournal::checkpoint_in(&self.dir, run)
+    }
+
+    /// [`SweepJournal::checkpoint_path`] of a journal folder.
+    pub fn checkpoint_in(dir: &Path, run: usize) -> PathBuf {
+        dir.join(format!("run-{run}.checkpoint"))
+    }
+
     fn write_identity(&self) -> Result<()> {
         let text = serde_json::to_string_pretty(&JournalIdentity::from(&self.identity))
             .map_err(|e| Error::Internal(format!("serializing the sweep identity: {e}")))?;
@@ -192,7 +203,7 @@ impl SweepJournal {
         })?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') && name.ends_with(".tmp") {
+            if name.starts_with('.') && name.contains(".tmp") {
                 let _ = std::fs::remove_file(entry.path());
                 continue;
             }
@@ -310,6 +321,7 @@ impl SweepJournal {
             attr_str(&g, "status", "ok")
         })?;
         self.runs.insert(label.run, RunState::Ok);
+        let _ = std::fs::remove_file(self.checkpoint_path(label.run));
         Ok(())
     }
 

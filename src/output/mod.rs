@@ -10,7 +10,7 @@ mod run_group;
 mod sweep_file;
 mod timestamp;
 
-pub use atomic::{check_target, remove_stale_temporaries, PendingFile};
+pub use atomic::{check_target, durable_rename, remove_stale_temporaries, PendingFile};
 pub use compare::{differences, flatten_file};
 pub use journal::{journal_dir, SweepJournal};
 pub use lock::{lock_path, OutputLock};

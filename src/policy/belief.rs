@@ -116,6 +116,29 @@ impl RewardPolicy for BeliefPolicy {
         RewardPlan::PerAgent
     }
 
+    /// The believed-cheap counts of the period just paid (what the next
+    /// `prepare` reads); the cutoff is recomputed from them.
+    fn save_state(&self) -> Vec<f64> {
+        self.counting
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed) as f64)
+            .collect()
+    }
+
+    fn restore_state(&mut self, state: &[f64]) -> Result<(), String> {
+        if state.len() != self.counting.len() {
+            return Err(format!(
+                "belief policy: the checkpoint holds {} tenure counts, expected {}",
+                state.len(),
+                self.counting.len()
+            ));
+        }
+        for (c, &v) in self.counting.iter().zip(state) {
+            c.store(v as u64, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
     fn cycle_length(&self) -> u32 {
         1
     }

@@ -87,6 +87,29 @@ pub trait RewardPolicy: Send + Sync {
         0
     }
 
+    /// The policy's own state carried from one period to the next, for
+    /// checkpoints (`run --checkpoint-every`). Policies whose plan depends
+    /// only on the period and the context given to `prepare` keep the
+    /// default (nothing); a custom policy that accumulates state must
+    /// return it here and take it back in [`RewardPolicy::restore_state`],
+    /// or a restarted run will differ from an uninterrupted one.
+    fn save_state(&self) -> Vec<f64> {
+        Vec::new()
+    }
+
+    /// Takes back what [`RewardPolicy::save_state`] returned.
+    fn restore_state(&mut self, state: &[f64]) -> Result<(), String> {
+        if state.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "policy {} keeps no state, but the checkpoint holds {} values",
+                self.name(),
+                state.len()
+            ))
+        }
+    }
+
     /// Writes one reward index per agent into `rewards` (same length as the
     /// view). Called only when [`RewardPolicy::plan`] is
     /// [`RewardPlan::PerAgent`], once per chunk, possibly from several

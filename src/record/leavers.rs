@@ -4,12 +4,55 @@
 //! later (the stay of agents present at the start began before the run).
 //! Agents still present at the end are not included (their stay is censored).
 
+use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
 
 /// Lifetime rewards are recorded in thousandths of a token (hdrhistogram
 /// stores integers); 3 significant digits are kept.
 pub const LIFETIME_UNITS_PER_TOKEN: f64 = 1000.0;
 const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// [`LeaverHistograms`] in a checkpoint: every histogram as its V2 bytes,
+/// and the small-credit counts not yet folded in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaverState {
+    lifetime_reward: Vec<Vec<u8>>,
+    tenure: Vec<Vec<u8>>,
+    credited: Vec<Vec<u8>>,
+    balance_at_end: Vec<Vec<u8>>,
+    credited_small: Vec<Vec<u64>>,
+}
+
+fn encode(hs: &[Histogram<u64>]) -> Vec<Vec<u8>> {
+    hs.iter()
+        .map(|h| {
+            let mut bytes = Vec::new();
+            V2Serializer::new()
+                .serialize(h, &mut bytes)
+                .expect("serializing to memory cannot fail");
+            bytes
+        })
+        .collect()
+}
+
+fn decode_into(hs: &mut [Histogram<u64>], parts: &[Vec<u8>]) -> Result<(), String> {
+    if hs.len() != parts.len() {
+        return Err(format!(
+            "{} histograms in the checkpoint, expected {}",
+            parts.len(),
+            hs.len()
+        ));
+    }
+    for (h, bytes) in hs.iter_mut().zip(parts) {
+        let saved: Histogram<u64> = Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .map_err(|e| format!("a histogram of the checkpoint is corrupt ({e:?})"))?;
+        h.add(&saved)
+            .map_err(|e| format!("a histogram of the checkpoint does not fit ({e:?})"))?;
+    }
+    Ok(())
+}
 
 /// Per-type histograms of lifetime reward and tenure of departed agents.
 #[derive(Debug, Clone)]
@@ -95,6 +138,37 @@ impl LeaverHistograms {
                 }
             }
         }
+    }
+
+    /// The counts so far, for a checkpoint.
+    pub fn save(&self) -> LeaverState {
+        LeaverState {
+            lifetime_reward: encode(&self.lifetime_reward),
+            tenure: encode(&self.tenure),
+            credited: encode(&self.credited),
+            balance_at_end: encode(&self.balance_at_end),
+            credited_small: self.credited_small.clone(),
+        }
+    }
+
+    /// Adds the counts of a checkpoint to these (empty) histograms.
+    pub fn restore(&mut self, state: &LeaverState) -> Result<(), String> {
+        decode_into(&mut self.lifetime_reward, &state.lifetime_reward)?;
+        decode_into(&mut self.tenure, &state.tenure)?;
+        decode_into(&mut self.credited, &state.credited)?;
+        decode_into(&mut self.balance_at_end, &state.balance_at_end)?;
+        if state.credited_small.len() != self.credited_small.len()
+            || state
+                .credited_small
+                .iter()
+                .any(|v| v.len() != SMALL_CREDITS)
+        {
+            return Err("small-credit counts of the checkpoint have the wrong shape".into());
+        }
+        for (a, b) in self.credited_small.iter_mut().zip(&state.credited_small) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        Ok(())
     }
 
     /// Adds another set of counts (exact and order-independent).

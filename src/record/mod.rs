@@ -6,6 +6,6 @@ mod leavers;
 mod run_record;
 mod series;
 
-pub use leavers::{LeaverHistograms, LIFETIME_UNITS_PER_TOKEN};
+pub use leavers::{LeaverHistograms, LeaverState, LIFETIME_UNITS_PER_TOKEN};
 pub use run_record::{RunInfo, RunRecord, Summary};
 pub use series::{Series, TokenSeries};

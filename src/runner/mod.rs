@@ -2,21 +2,24 @@
 //! pool, each replication's agents in parallel too (rayon nests the two
 //! without oversubscribing), recording every period.
 
+mod checkpoint;
 pub mod limits;
 mod progress;
+mod replication;
 
+pub use checkpoint::{default_checkpoint, Checkpoint, CheckpointPlan};
 pub use limits::{Machine, SizeEstimate};
 pub use progress::Progress;
+pub use replication::{Replication, ReplicationState};
 
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::engine::SimulationBuilder;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::record::{RunInfo, RunRecord, Series};
+use crate::record::RunRecord;
 
 /// Runs every replication of `config` (`simulation.replications` of them)
 /// on the current rayon pool and returns their records in replication order.
@@ -29,6 +32,80 @@ pub fn run_experiment(config: &Config, progress: &Progress) -> Result<Vec<RunRec
         .collect()
 }
 
+/// As [`run_experiment`], writing a checkpoint of every replication each
+/// `plan.every` recorded periods, and starting from `restart` when given (a
+/// checkpoint of the same resolved configuration). The replications advance
+/// together between checkpoints, so all of them are in memory at once. The
+/// records equal those of an uninterrupted run bit for bit.
+pub fn run_experiment_checkpointed(
+    config: &Config,
+    progress: &Progress,
+    plan: Option<&CheckpointPlan>,
+    restart: Option<Checkpoint>,
+) -> Result<Vec<RunRecord>> {
+    let model = Arc::new(Model::new(config));
+    let config_toml = config.to_toml();
+    let count = config.simulation.replications as usize;
+    let mut runs: Vec<Replication> = match restart {
+        Some(checkpoint) => {
+            check_restart(&checkpoint, &config_toml, count)?;
+            checkpoint
+                .replications
+                .into_par_iter()
+                .map(|state| Replication::restore(config, &model, state))
+                .collect::<Result<_>>()?
+        }
+        None => (0..count as u64)
+            .into_par_iter()
+            .map(|r| Replication::start(config, &model, r))
+            .collect::<Result<_>>()?,
+    };
+    let periods = config.simulation.periods;
+    let every = plan.map_or(periods, |p| p.every.max(1));
+    loop {
+        let done = runs.iter().map(Replication::done).min().unwrap_or(periods);
+        if done >= periods {
+            break;
+        }
+        let segment = every - done % every;
+        runs.par_iter_mut()
+            .map(|r| r.advance(segment, progress))
+            .collect::<Result<()>>()?;
+        if let Some(plan) = plan {
+            if runs.iter().any(|r| r.done() < periods) {
+                Checkpoint {
+                    config_toml: config_toml.clone(),
+                    replications: runs.par_iter().map(Replication::save).collect(),
+                }
+                .write(&plan.path)?;
+            }
+        }
+    }
+    Ok(runs
+        .into_par_iter()
+        .map(|r| r.finish(&config_toml))
+        .collect())
+}
+
+/// A restart must continue the very configuration its checkpoint was
+/// written for (seed, `--set` values and replications included).
+fn check_restart(checkpoint: &Checkpoint, config_toml: &str, replications: usize) -> Result<()> {
+    if checkpoint.config_toml != config_toml {
+        return Err(Error::Input(
+            "--restart: the checkpoint was written for another configuration (the resolved \
+             configuration, seed and --set values must be the same as the checkpointed run's)"
+                .into(),
+        ));
+    }
+    if checkpoint.replications.len() != replications {
+        return Err(Error::Input(format!(
+            "--restart: the checkpoint holds {} replication(s), the configuration {replications}",
+            checkpoint.replications.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Runs one replication.
 pub fn run_replication(
     config: &Config,
@@ -37,60 +114,47 @@ pub fn run_replication(
     replication: u64,
     progress: &Progress,
 ) -> Result<RunRecord> {
-    let sim_config = &config.simulation;
-    let mut simulation =
-        SimulationBuilder::from_config(config, Arc::clone(model), replication)?.build()?;
-    let policy_name = simulation.policy().name().to_string();
-    let burn_in = simulation.burn_in();
-    let periods = sim_config.periods as usize;
-    let mut series = Series::with_capacity(model.type_count(), model.reward_count(), periods);
-    if let Some(e) = &model.economy {
-        series = series.with_tokens(e.goods.len());
-    }
-    // The event calendar: the configuration changes when the set of active
-    // events does.
-    let mut active: Vec<bool> = vec![false; config.events.len()];
-    let mut current = Arc::clone(model);
-    for t in 0..sim_config.periods as i64 {
-        let now: Vec<bool> = config
-            .events
-            .iter()
-            .map(|e| e.window().contains(t))
-            .collect();
-        if now != active {
-            let phase = config.with_events_at(t)?;
-            simulation.reconfigure(&phase)?;
-            current = Arc::new(Model::new(&phase));
-            active = now;
-        }
-        let tally = simulation.step();
-        series.push(tally, &current, sim_config.scale);
-        progress.period_done(tally.total_active());
-    }
-    let info = RunInfo {
-        config_toml: config_toml.to_string(),
-        seed: sim_config.seed,
-        replication,
-        scale: sim_config.scale,
-        periods: sim_config.periods,
-        warmup: sim_config.warmup,
-        burn_in,
-        policy: policy_name,
-        type_names: config.type_names(),
-        reward_values: model.rewards.clone(),
-        good_names: model.economy.as_ref().map_or_else(Vec::new, |e| {
-            e.goods.iter().map(|g| g.name.clone()).collect()
-        }),
-        budget_years: simulation.budget_years().to_vec(),
-        events: config.events.clone(),
+    let mut run = Replication::start(config, model, replication)?;
+    run.advance(config.simulation.periods, progress)?;
+    Ok(run.finish(config_toml))
+}
+
+/// Runs one replication with a checkpoint at `plan.path` every `plan.every`
+/// recorded periods, restarting from that file when it exists (a sweep's
+/// interrupted run). The checkpoint is left for the caller to remove once
+/// the record is safely written.
+pub fn run_replication_checkpointed(
+    config: &Config,
+    model: &Arc<Model>,
+    config_toml: &str,
+    replication: u64,
+    progress: &Progress,
+    plan: &CheckpointPlan,
+) -> Result<RunRecord> {
+    let saved = if plan.path.exists() {
+        let checkpoint = Checkpoint::read(&plan.path)?;
+        check_restart(&checkpoint, config_toml, 1)?;
+        checkpoint.replications.into_iter().next()
+    } else {
+        None
     };
-    let leavers = simulation.finish();
-    Ok(RunRecord::new(
-        info,
-        series,
-        leavers,
-        config.fairness.epsilon,
-    ))
+    let mut run = match saved {
+        Some(state) => Replication::restore(config, model, state)?,
+        None => Replication::start(config, model, replication)?,
+    };
+    let periods = config.simulation.periods;
+    while run.done() < periods {
+        let segment = plan.every.max(1) - run.done() % plan.every.max(1);
+        run.advance(segment, progress)?;
+        if run.done() < periods {
+            Checkpoint {
+                config_toml: config_toml.to_string(),
+                replications: vec![run.save()],
+            }
+            .write(&plan.path)?;
+        }
+    }
+    Ok(run.finish(config_toml))
 }
 
 /// A rayon pool with `threads` workers (all cores when `None`).

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::output::{claim_output, RunLabel, SweepIdentity, SweepJournal};
 use crate::record::RunRecord;
-use crate::runner::{run_replication, Progress};
+use crate::runner::{run_replication, run_replication_checkpointed, CheckpointPlan, Progress};
 
 /// What to do when a run fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub struct SweepOptions {
     pub out: PathBuf,
     /// Create the output's folder when missing (default outputs).
     pub create_folder: bool,
+    /// Checkpoint each run every this many recorded periods.
+    pub checkpoint_every: Option<u32>,
     /// Only this slice of the runs.
     pub shard: Option<Shard>,
     /// Skip runs already complete in an earlier output of the same sweep.
@@ -86,6 +88,8 @@ pub fn run_sweep(
         .map(|&i| plan.run(i))
         .collect();
     let skipped = mine.len() - todo.len();
+    let journal_dir = journal.dir().to_path_buf();
+    let checkpoint_path = |run: usize| SweepJournal::checkpoint_in(&journal_dir, run);
     let models: Vec<Arc<Model>> = plan
         .points
         .iter()
@@ -117,13 +121,29 @@ pub fn run_sweep(
                             run.index
                         )))
                     } else {
-                        run_replication(
-                            &config,
-                            &models[run.point],
-                            &config.to_toml(),
-                            run.replication as u64,
-                            &Progress::hidden(),
-                        )
+                        // An interrupted run's checkpoint, when one was left,
+                        // is restarted from whatever the flags say now.
+                        let path = checkpoint_path(run.index);
+                        let every = options
+                            .checkpoint_every
+                            .or_else(|| path.exists().then_some(config.simulation.periods));
+                        match every {
+                            Some(every) => run_replication_checkpointed(
+                                &config,
+                                &models[run.point],
+                                &config.to_toml(),
+                                run.replication as u64,
+                                &Progress::hidden(),
+                                &CheckpointPlan { every, path },
+                            ),
+                            None => run_replication(
+                                &config,
+                                &models[run.point],
+                                &config.to_toml(),
+                                run.replication as u64,
+                                &Progress::hidden(),
+                            ),
+                        }
                     };
                     display.finished(run.index);
                     let _ = sender.send((*run, result));
