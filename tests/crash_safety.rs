@@ -413,3 +413,50 @@ fn killed_runs_leave_nothing_that_outlives_the_next_writer() {
         std::fs::remove_file(&out).unwrap();
     }
 }
+
+#[test]
+fn failed_writes_keep_every_finished_run() {
+    let setup = setup(SWEEP);
+    // The disk fills while the 6th run is recorded: the sweep stops with
+    // exit 1 and keeps the five runs recorded before.
+    let out = setup.dir.path().join("full.h5");
+    let full = tokensim(
+        &[
+            "sweep",
+            s(&setup.sweep),
+            "--out",
+            s(&out),
+            "--quiet",
+            "--threads",
+            "1",
+        ],
+        &[("TOKENSIM_FAIL_AT", "journal-record-6")],
+    );
+    assert_eq!(full.status.code(), Some(1), "{}", text(&full.stderr));
+    assert!(
+        text(&full.stderr).contains("No space left"),
+        "{}",
+        text(&full.stderr)
+    );
+    assert_eq!(journal_runs(&out), 5);
+    assert!(!out.exists());
+    assert!(resume(&setup, &out).status.success());
+    assert_same(&setup.whole, &out);
+    // The end of the sweep fails (full disk while writing the final file):
+    // nothing is lost, and a resume finishes it without running anything.
+    let out = setup.dir.path().join("end.h5");
+    let end = tokensim(
+        &["sweep", s(&setup.sweep), "--out", s(&out), "--quiet"],
+        &[("TOKENSIM_FAIL_AT", "finish-summary")],
+    );
+    assert_eq!(end.status.code(), Some(1), "{}", text(&end.stderr));
+    assert_eq!(journal_runs(&out), 18);
+    let resumed = resume(&setup, &out);
+    assert!(
+        text(&resumed.stdout).contains("ran 0, skipped 18"),
+        "{}",
+        text(&resumed.stdout)
+    );
+    assert_same(&setup.whole, &out);
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+}

@@ -320,8 +320,18 @@ fn failed_runs_are_recorded_and_the_rest_go_on() {
 
 #[test]
 fn bad_sweeps_are_rejected_before_running() {
-    let cases: [(&str, &[&str], &str); 4] = [
+    let cases: [(&str, &[&str], &str); 6] = [
         (&SWEEP.replace("base.toml", "missing.toml"), &[], "base"),
+        (
+            &format!("{SWEEP}\n[zip]\n\"simulation.scale\" = [5.0, 6.0]\n"),
+            &[],
+            "in both",
+        ),
+        (
+            &format!("{SWEEP}\n[set]\n\"policy.kind\" = \"fluid\"\n"),
+            &[],
+            "set.policy.kind",
+        ),
         (
             &SWEEP.replace("policy.kind", "policy.knd"),
             &[],

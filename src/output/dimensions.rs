@@ -19,9 +19,10 @@ extern "C" {
 
 fn check(status: herr_t, what: &str) -> Result<()> {
     if status < 0 {
-        Err(Error::Input(format!(
-            "HDF5 dimension scales: {what} failed"
-        )))
+        Err(Error::Hdf5 {
+            context: format!("writing dimension scales: {what}"),
+            source: hdf5::Error::from(format!("{what} failed")),
+        })
     } else {
         Ok(())
     }

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::atomic::{durable_rename, sync_dir, PendingFile};
 use super::h5::{attr_scalar, attr_str, group};
 use super::sweep_file::{copy_object, read_identity, write_label, write_summary};
-use super::{crash_point, utc_now, write_run, RunLabel, SweepIdentity};
+use super::{crash_point, fault_point, utc_now, write_run, RunLabel, SweepIdentity};
 use crate::error::{Error, Result};
 use crate::record::RunRecord;
 
@@ -305,6 +305,10 @@ impl SweepJournal {
             return Err(e);
         }
         crash_point("journal-run-temp");
+        if let Err(e) = fault_point(&format!("journal-record-{}", self.runs.len() + 1), &temp) {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e);
+        }
         durable_rename(&temp, &self.run_path(run))?;
         crash_point(&format!("journal-recorded-{}", self.runs.len() + 1));
         Ok(())
@@ -376,6 +380,7 @@ impl SweepJournal {
                 }
             }
             crash_point("finish-runs-copied");
+            fault_point("finish-summary", pending.path())?;
             write_summary(&out)?;
             crash_point("finish-summary-written");
             attr_str(&out, "created_utc", &utc_now())?;

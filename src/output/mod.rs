@@ -38,6 +38,19 @@ pub fn crash_point(point: &str) {
     }
 }
 
+/// Fault injection for the tests: when `TOKENSIM_FAIL_AT` equals `point`,
+/// returns the I/O error of a full disk (ENOSPC) instead of going on, so
+/// the tests can check that a failed write loses nothing.
+pub fn fault_point(point: &str, path: &Path) -> Result<()> {
+    if std::env::var_os("TOKENSIM_FAIL_AT").is_some_and(|v| v == point) {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::from_raw_os_error(libc::ENOSPC),
+        });
+    }
+    Ok(())
+}
+
 /// Claims an output before anything is simulated: checks the path
 /// ([`check_target`]), takes its lock ([`OutputLock`]) and removes the
 /// temporary files of writers that were killed. Hold the lock until the

@@ -441,7 +441,7 @@ fn write_histogram(
     let mut bytes = Vec::new();
     V2Serializer::new()
         .serialize(h, &mut bytes)
-        .map_err(|e| Error::Input(format!("cannot serialize histogram {name}: {e:?}")))?;
+        .map_err(|e| Error::Internal(format!("cannot serialize histogram {name}: {e:?}")))?;
     dataset(
         &g,
         "hdrhistogram_v2",

@@ -180,14 +180,21 @@ pub fn run_sweep(
     });
     display.finish();
     // On any error the journal stays, with every run recorded so far.
+    let kept = |e: Error, dir: &std::path::Path| {
+        Error::Failed(format!(
+            "{e}\n  every run finished so far is kept in {}; rerun with --resume to go on",
+            dir.display()
+        ))
+    };
     if let Some(e) = write_error {
-        return Err(e);
+        return Err(kept(e, journal.dir()));
     }
     let stopped = stop.load(Ordering::Relaxed);
+    let dir = journal.dir().to_path_buf();
     let path = if stopped {
-        journal.dir().to_path_buf()
+        dir
     } else {
-        journal.finish(&mine)?
+        journal.finish(&mine).map_err(|e| kept(e, &dir))?
     };
     Ok(SweepOutcome {
         path,

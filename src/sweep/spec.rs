@@ -126,6 +126,23 @@ impl SweepPlan {
             return Err(issue("replications", "an integer >= 1".into()));
         }
 
+        // A key varied twice (or varied and fixed) has no one value per run.
+        for key in spec.zip.keys() {
+            if spec.grid.contains_key(key) {
+                return Err(issue(
+                    &format!("zip.{key}"),
+                    format!("a key not also in [grid], but \"{key}\" is in both"),
+                ));
+            }
+        }
+        for key in spec.set.keys() {
+            if spec.grid.contains_key(key) || spec.zip.contains_key(key) {
+                return Err(issue(
+                    &format!("set.{key}"),
+                    format!("a key not also varied in [grid] or [zip], but \"{key}\" is"),
+                ));
+            }
+        }
         // Axes: each grid key, then the zip keys together.
         let mut keys = Vec::new();
         let mut axes: Vec<Vec<Vec<toml::Value>>> = Vec::new();
