@@ -212,20 +212,25 @@ fn sweeps_killed_at_every_stage_resume_to_the_uninterrupted_file() {
 
 #[test]
 fn sweeps_killed_from_outside_at_arbitrary_moments_lose_no_finished_run() {
+    // SIGKILL, SIGTERM and Ctrl-C (SIGINT) at arbitrary moments.
     // Longer runs, so that kills land while runs are simulated and written.
     let slow = SWEEP.replace(
         "seed = 99",
         "seed = 99\n\n[set]\n\"simulation.periods\" = 4000",
     );
     let setup = setup(&slow);
-    for (i, delay_ms) in [40u64, 150, 400].into_iter().enumerate() {
+    let signals = [libc::SIGKILL, libc::SIGTERM, libc::SIGINT, libc::SIGKILL];
+    for (i, delay_ms) in [40u64, 150, 250, 400].into_iter().enumerate() {
         let out = setup.dir.path().join(format!("killed-{i}.h5"));
         let mut child = Command::new(binary())
             .args(["sweep", s(&setup.sweep), "--out", s(&out), "--quiet"])
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL
+        // SAFETY: signalling our own child process.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, signals[i]);
+        }
         let _ = child.wait();
         let kept = journal_runs(&out);
         let resumed = resume(&setup, &out);
