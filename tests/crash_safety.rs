@@ -17,46 +17,9 @@ use std::time::Duration;
 use common::binary;
 use tokensim::output::differences;
 
-const BASE: &str = r#"
-[simulation]
-periods = 60
-warmup = 10
-seed = 1
-scale = 20.0
-initial = "steady_state"
+use common::SWEEP_BASE as BASE;
 
-[rewards]
-values = [0.0, 1.0, 2.0]
-
-[revenue]
-kind = "newsvendor"
-price = 3.0
-capacity = 2.0
-
-[[types]]
-name = "a"
-arrival_rate = 0.6
-departure = { kind = "table", p = [0.6, 0.3, 0.1] }
-
-[[types]]
-name = "b"
-arrival_rate = 0.4
-departure = { kind = "table", p = [0.9, 0.5, 0.3] }
-
-[policy]
-kind = "fluid"
-cycle = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
-"#;
-
-const SWEEP: &str = r#"
-base = "base.toml"
-replications = 3
-seed = 99
-
-[grid]
-"simulation.scale" = [10.0, 40.0]
-"policy.kind" = ["fluid", "fixed", "cyclic"]
-"#;
+use common::SMALL_SWEEP as SWEEP;
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -77,12 +40,7 @@ fn setup(sweep_text: &str) -> Setup {
 }
 
 fn tokensim(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(binary());
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    common::tokensim_with_env(args, env)
 }
 
 fn s(p: &Path) -> &str {

@@ -9,46 +9,9 @@ use common::binary;
 use hdf5::types::VarLenUnicode;
 use tokensim::sweep::run_seed;
 
-const BASE: &str = r#"
-[simulation]
-periods = 60
-warmup = 10
-seed = 1
-scale = 20.0
-initial = "steady_state"
+use common::SWEEP_BASE as BASE;
 
-[rewards]
-values = [0.0, 1.0, 2.0]
-
-[revenue]
-kind = "newsvendor"
-price = 3.0
-capacity = 2.0
-
-[[types]]
-name = "a"
-arrival_rate = 0.6
-departure = { kind = "table", p = [0.6, 0.3, 0.1] }
-
-[[types]]
-name = "b"
-arrival_rate = 0.4
-departure = { kind = "table", p = [0.9, 0.5, 0.3] }
-
-[policy]
-kind = "fluid"
-cycle = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
-"#;
-
-const SWEEP: &str = r#"
-base = "base.toml"
-replications = 3
-seed = 99
-
-[grid]
-"simulation.scale" = [10.0, 40.0]
-"policy.kind" = ["fluid", "fixed", "cyclic"]
-"#;
+use common::SMALL_SWEEP as SWEEP;
 
 fn setup(sweep: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -53,6 +53,37 @@ fn describe(ds: &hdf5::Dataset) -> String {
     format!("{kind} of shape {:?}", ds.shape())
 }
 
+/// Reads a dataset with exactly `shape` whose element type passes `kind`
+/// (described as `expected` in the message).
+fn read_typed<T: hdf5::H5Type>(
+    group: &hdf5::Group,
+    (path, full, name): (&str, &str, &str),
+    shape: &[usize],
+    kind: fn(&hdf5::types::TypeDescriptor) -> bool,
+    expected: &str,
+) -> Result<Vec<T>> {
+    let at = format!("{full}/{name}");
+    let ds = group
+        .dataset(name)
+        .map_err(|_| malformed(path, &at, "missing"))?;
+    let fits = ds
+        .dtype()
+        .and_then(|t| t.to_descriptor())
+        .is_ok_and(|d| kind(&d));
+    if !fits || ds.shape() != shape {
+        return Err(malformed(
+            path,
+            &at,
+            format!(
+                "expected {expected} of shape {shape:?}, found {}",
+                describe(&ds)
+            ),
+        ));
+    }
+    ds.read_raw()
+        .map_err(|e| malformed(path, &at, format!("unreadable ({e})")))
+}
+
 /// Reads a dataset of unsigned integer counts with exactly `shape`.
 pub(crate) fn read_counts(
     group: &hdf5::Group,
@@ -62,26 +93,14 @@ pub(crate) fn read_counts(
     shape: &[usize],
 ) -> Result<Vec<u64>> {
     use hdf5::types::TypeDescriptor as T;
-    let at = format!("{full}/{name}");
-    let ds = group
-        .dataset(name)
-        .map_err(|_| malformed(path, &at, "missing"))?;
-    let is_unsigned = matches!(
-        ds.dtype().and_then(|t| t.to_descriptor()),
-        Ok(T::Unsigned(_))
-    );
-    if !is_unsigned || ds.shape() != shape {
-        return Err(malformed(
-            path,
-            &at,
-            format!(
-                "expected unsigned integer counts of shape {shape:?}, found {}",
-                describe(&ds)
-            ),
-        ));
-    }
-    ds.read_raw()
-        .map_err(|e| malformed(path, &at, format!("unreadable ({e})")))
+    let kind: fn(&T) -> bool = |d| matches!(d, T::Unsigned(_));
+    read_typed(
+        group,
+        (path, full, name),
+        shape,
+        kind,
+        "unsigned integer counts",
+    )
 }
 
 /// Reads a floating-point dataset with exactly `shape`.
@@ -93,23 +112,14 @@ pub(crate) fn read_floats(
     shape: &[usize],
 ) -> Result<Vec<f64>> {
     use hdf5::types::TypeDescriptor as T;
-    let at = format!("{full}/{name}");
-    let ds = group
-        .dataset(name)
-        .map_err(|_| malformed(path, &at, "missing"))?;
-    let is_float = matches!(ds.dtype().and_then(|t| t.to_descriptor()), Ok(T::Float(_)));
-    if !is_float || ds.shape() != shape {
-        return Err(malformed(
-            path,
-            &at,
-            format!(
-                "expected floating-point values of shape {shape:?}, found {}",
-                describe(&ds)
-            ),
-        ));
-    }
-    ds.read_raw()
-        .map_err(|e| malformed(path, &at, format!("unreadable ({e})")))
+    let kind: fn(&T) -> bool = |d| matches!(d, T::Float(_));
+    read_typed(
+        group,
+        (path, full, name),
+        shape,
+        kind,
+        "floating-point values",
+    )
 }
 
 /// Reads a 1-D string dataset.

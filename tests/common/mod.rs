@@ -39,3 +39,57 @@ pub fn mean_var(xs: &[f64]) -> (f64, f64) {
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_tokensim")
 }
+
+/// A small two-type paper model for sweep tests (60 periods).
+pub const SWEEP_BASE: &str = r#"
+[simulation]
+periods = 60
+warmup = 10
+seed = 1
+scale = 20.0
+initial = "steady_state"
+
+[rewards]
+values = [0.0, 1.0, 2.0]
+
+[revenue]
+kind = "newsvendor"
+price = 3.0
+capacity = 2.0
+
+[[types]]
+name = "a"
+arrival_rate = 0.6
+departure = { kind = "table", p = [0.6, 0.3, 0.1] }
+
+[[types]]
+name = "b"
+arrival_rate = 0.4
+departure = { kind = "table", p = [0.9, 0.5, 0.3] }
+
+[policy]
+kind = "fluid"
+cycle = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+"#;
+
+/// A sweep of [`SWEEP_BASE`] (saved as `base.toml`): 2 scales × 3
+/// policies × 3 replications = 18 runs.
+pub const SMALL_SWEEP: &str = r#"
+base = "base.toml"
+replications = 3
+seed = 99
+
+[grid]
+"simulation.scale" = [10.0, 40.0]
+"policy.kind" = ["fluid", "fixed", "cyclic"]
+"#;
+
+/// Runs the `tokensim` binary with extra environment variables.
+pub fn tokensim_with_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(binary());
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the tokensim binary runs")
+}
