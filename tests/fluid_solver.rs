@@ -354,3 +354,62 @@ fn one_reward_is_the_only_choice() {
     assert_eq!(s.distribution, vec![1.0]);
     assert!((s.opt - (3.0 * 2.0 - 4.0)).abs() < 1e-12);
 }
+
+/// The best x of g on [0, 1] for one memoryless type with p = (p0, p1) on
+/// rewards (0, 1) and f = a·√n, computed from the closed form directly (not
+/// through the program's `evaluate`): a dense grid, then golden-section
+/// refinement around its best point.
+fn one_type_oracle(a: f64, p0: f64, p1: f64) -> f64 {
+    let g = |x: f64| {
+        let n = 1.0 / ((1.0 - x) * p0 + x * p1);
+        a * n.sqrt() - n * x
+    };
+    // Dense near both ends too: x = 1 − 10^(−s) and 10^(−s), s up to 12.
+    let mut xs: Vec<f64> = (0..=200_000).map(|k| k as f64 / 200_000.0).collect();
+    for k in 0..=12_000 {
+        let s = 3.0 + 9.0 * k as f64 / 12_000.0;
+        xs.push(10f64.powf(-s));
+        xs.push(1.0 - 10f64.powf(-s));
+    }
+    xs.sort_by(f64::total_cmp);
+    let best = (0..xs.len())
+        .max_by(|&i, &j| g(xs[i]).total_cmp(&g(xs[j])))
+        .unwrap();
+    let (mut lo, mut hi) = (xs[best.saturating_sub(1)], xs[(best + 1).min(xs.len() - 1)]);
+    let phi = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..200 {
+        let (c, d) = (hi - phi * (hi - lo), lo + phi * (hi - lo));
+        if g(c) > g(d) {
+            hi = d;
+        } else {
+            lo = c;
+        }
+    }
+    g(0.5 * (lo + hi)).max(g(0.0)).max(g(1.0))
+}
+
+#[test]
+fn optima_within_a_grid_cell_of_an_end_are_found() {
+    // Near-degenerate departure probabilities put the optimum within 1e−3
+    // of x = 1 (the example: p = (0.5, 1e−4), f = 100√n, OPT
+    // 2501.50 at x ≈ 0.9994), and mirrored ones put it near x = 0.
+    for (a, p0, p1) in [
+        (100.0, 0.5, 1e-4),
+        (100.0, 0.5, 1e-3),
+        (40.0, 0.9, 1e-5),
+        (300.0, 0.3, 3e-5),
+        (20.0, 0.05, 0.04),
+    ] {
+        let m = model(
+            vec![0.0, 1.0],
+            RevenueFn::Sqrt { price: a },
+            vec![(1.0, vec![p0, p1])],
+        );
+        let oracle = one_type_oracle(a, p0, p1);
+        let found = solve(&m).opt;
+        assert!(
+            (found - oracle).abs() <= 1e-7 * oracle.abs().max(1.0),
+            "a={a} p=({p0}, {p1}): solver {found}, oracle {oracle}"
+        );
+    }
+}

@@ -15,12 +15,12 @@ pub(crate) fn pair_candidates(problem: &FluidProblem<'_>, i: usize, j: usize) ->
     let n = |x: f64| problem.evaluate(&mix(i, j, x, m)).ok().map(|v| v.n_total);
     let slope = |x: f64| slope(problem, i, j, x);
 
-    let mut xs: Vec<f64> = vec![0.0, 1.0];
-    // Interior grid: endpoints may be infeasible (a type that never leaves).
-    let grid: Vec<f64> = (1..GRID_POINTS)
-        .map(|k| k as f64 / GRID_POINTS as f64)
-        .collect();
-    xs.extend(grid.iter().copied());
+    // The scan covers the whole of [0, 1], ends included, with points
+    // geometrically closer to each end (down to 1e−12 from it): optima of
+    // near-degenerate pairs sit within a grid cell of an end, where a
+    // uniform interior grid never sees g′ change sign.
+    let grid = scan_grid();
+    let mut xs: Vec<f64> = grid.clone();
     let signs: Vec<Option<f64>> = grid.iter().map(|&x| slope(x)).collect();
     for (w, pair) in signs.windows(2).enumerate() {
         if let [Some(a), Some(b)] = pair {
@@ -36,14 +36,6 @@ pub(crate) fn pair_candidates(problem: &FluidProblem<'_>, i: usize, j: usize) ->
             if let [Some(a), Some(b)] = pair {
                 if a.signum() != b.signum() {
                     xs.push(bisect(&excess, grid[w], grid[w + 1]));
-                }
-            }
-        }
-        // Between the first grid point and an infeasible endpoint.
-        for (inside, end) in [(grid[0], 0.0), (grid[grid.len() - 1], 1.0)] {
-            if let (Some(a), Some(b)) = (excess(inside), excess(end)) {
-                if a.signum() != b.signum() {
-                    xs.push(bisect(&excess, inside.min(end), inside.max(end)));
                 }
             }
         }
@@ -85,6 +77,22 @@ fn slope(problem: &FluidProblem<'_>, i: usize, j: usize, x: f64) -> Option<f64> 
     let (lo, hi) = ((x - h).max(0.0), (x + h).min(1.0));
     let g = |x: f64| problem.evaluate(&mix(i, j, x, m)).ok().map(|v| v.profit);
     Some((g(hi)? - g(lo)?) / (hi - lo))
+}
+
+/// The points where g′ (and n − D) are evaluated: 0 and 1, the uniform
+/// grid k/[`GRID_POINTS`], and 10⁻¹² … 10⁻³ from each end.
+fn scan_grid() -> Vec<f64> {
+    let mut xs: Vec<f64> = (0..=GRID_POINTS)
+        .map(|k| k as f64 / GRID_POINTS as f64)
+        .collect();
+    for e in 3..=12 {
+        let d = 10f64.powi(-e);
+        xs.push(d);
+        xs.push(1.0 - d);
+    }
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    xs
 }
 
 /// A root of `f` in [a, b], where f(a) and f(b) differ in sign.
