@@ -62,11 +62,16 @@ pub fn run(args: &RunArgs) -> Result<String> {
     let pool = thread_pool(args.threads)?;
     check_arrivals(&config)?;
     if !args.force_size {
-        SizeEstimate::of(&config)?.check(
-            &Machine::current(pool.current_num_threads()),
-            free_disk(&out),
-            1.0,
-        )?;
+        // With checkpoints every replication is in memory at once.
+        let checkpointing = args.checkpoint_every.is_some() || args.restart.is_some();
+        let in_flight = if checkpointing {
+            config.simulation.replications as usize
+        } else {
+            pool.current_num_threads()
+        };
+        let mut machine = Machine::current(pool.current_num_threads());
+        machine.threads = in_flight;
+        SizeEstimate::of(&config)?.check(&machine, free_disk(&out), 1.0)?;
     }
     let plan = match args.checkpoint_every {
         Some(0) => {
