@@ -85,7 +85,8 @@ fn restart_equals_uninterrupted(config: &Path, sets: &[&str], every: &str, kill_
 #[test]
 fn paper_model_with_memory_burn_in_and_replications() {
     // A cyclic policy (burn-in before period 0) over logistic departures
-    // with two-period memory and a grace period, three replications.
+    // with two-period memory and a grace period, a type with rational
+    // entry, three replications.
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("memory.toml");
     std::fs::write(
@@ -115,6 +116,10 @@ departure = { kind = "logistic", midpoint = 1.0, scale = 0.4, memory = { weights
 name = "forgets"
 arrival_rate = 0.4
 departure = { kind = "table", p = [0.8, 0.4, 0.2] }
+# Rational entry over the last two announced means (0.75, 1.75, 1.0 in
+# turn): joins in some periods only, so the restart needs the saved means.
+reservation_value = 1.1
+entry_window = 2
 
 [policy]
 kind = "cyclic"

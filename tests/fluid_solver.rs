@@ -17,6 +17,7 @@ fn model(rewards: Vec<f64>, revenue: RevenueFn, types: Vec<(f64, Vec<f64>)>) -> 
                 name: format!("t{k}"),
                 arrival_rate: lambda,
                 departure: DepartureFn::from_table(&rewards, &p),
+                entry: None,
             })
             .collect(),
         cost_per_token: 1.0,
@@ -267,6 +268,7 @@ fn propositions_5_7_and_5_8_linear_s_closed_forms() {
                 name: "s".into(),
                 arrival_rate: lambda,
                 departure: DepartureFn::new(&config, &rewards),
+                entry: None,
             }],
             cost_per_token: 1.0,
             revenue,

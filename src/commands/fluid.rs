@@ -35,8 +35,21 @@ pub fn fluid(config: &Path, sets: &[String], json: bool) -> Result<String> {
         solution.revenue, solution.reward_cost, solution.expected_reward
     );
     let _ = writeln!(s, "  steady-state agents per unit scale (n_k(phi*)):");
-    for (t, n) in model.types.iter().zip(&solution.n_per_type) {
-        let _ = writeln!(s, "    {:<16} {n:>12.4}", t.name);
+    for ((t, n), joins) in model
+        .types
+        .iter()
+        .zip(&solution.n_per_type)
+        .zip(&solution.joins)
+    {
+        let entry = match (t.entry, joins) {
+            (None, _) => String::new(),
+            (Some(e), true) => format!("  joins (reservation value {})", e.reservation_value),
+            (Some(e), false) => format!(
+                "  does not join (reservation value {} > r(phi*))",
+                e.reservation_value
+            ),
+        };
+        let _ = writeln!(s, "    {:<16} {n:>12.4}{entry}", t.name);
     }
     let _ = writeln!(s, "    {:<16} {:>12.4}", "total", solution.n_total);
     if let (Some(i), Some(v)) = (solution.best_fixed, solution.best_fixed_profit) {

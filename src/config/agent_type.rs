@@ -30,7 +30,18 @@ pub struct TypeConfig {
     /// paper's model) or all tokens credited this period.
     #[serde(default)]
     pub departure_signal: DepartureSignal,
+    /// Rational entry (the paper's Appendix C.1): agents of this type arrive
+    /// only while the average reward they can expect is at least this many
+    /// tokens. Absent: they always arrive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reservation_value: Option<f64>,
+    /// Periods of announced rewards averaged for that decision (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_window: Option<u32>,
 }
+
+/// The longest `entry_window` accepted.
+pub const MAX_ENTRY_WINDOW: u32 = 10_000;
 
 /// What an agent's departure decision looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -143,6 +154,28 @@ impl TypeConfig {
                 format!("{key}.departure_signal"),
                 "\"reward\" with a joint_table departure (it is defined on rewards)",
             );
+        }
+        if let Some(v) = self.reservation_value {
+            if !v.is_finite() {
+                problems.push(
+                    format!("{key}.reservation_value"),
+                    format!("a finite number of tokens, got {v}"),
+                );
+            }
+        }
+        if let Some(w) = self.entry_window {
+            if !(1..=MAX_ENTRY_WINDOW).contains(&w) {
+                problems.push(
+                    format!("{key}.entry_window"),
+                    format!("a number of periods in [1, {MAX_ENTRY_WINDOW}], got {w}"),
+                );
+            }
+            if self.reservation_value.is_none() {
+                problems.push(
+                    format!("{key}.entry_window"),
+                    "to be set only with reservation_value",
+                );
+            }
         }
         self.departure
             .validate(&format!("{key}.departure"), rewards, problems);

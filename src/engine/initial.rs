@@ -43,9 +43,11 @@ pub(crate) fn draw_steady_state(
     scale: f64,
     key: &StreamKey,
 ) -> Result<()> {
+    let expected_reward: f64 = phi.iter().zip(&model.rewards).map(|(p, r)| p * r).sum();
     for (k, t) in model.types.iter().enumerate() {
         let rate = scale * t.arrival_rate;
-        if rate == 0.0 {
+        // A type that would not join under φ (rational entry) has none.
+        if rate == 0.0 || !t.joins_at(expected_reward) {
             continue;
         }
         let cohort = stationary_cohort(&t.departure, phi).map_err(|_| never_leaves(&t.name))?;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use rand_distr::{Distribution, Poisson};
@@ -165,6 +166,7 @@ impl SimulationBuilder {
             leavers: slots,
             policy,
             model,
+            announced: VecDeque::new(),
         };
         if self.restoring {
             return Ok(sim);
@@ -257,6 +259,9 @@ pub struct Simulation {
     burn_in: u32,
     leavers: Vec<Mutex<LeaverHistograms>>,
     economy: Option<EconomyRuntime>,
+    /// Rational entry: the mean reward announced in each recent period
+    /// (newest last), kept only when some type has a reservation value.
+    announced: VecDeque<f64>,
 }
 
 /// Everything a [`Simulation`] carries from one period to the next, for
@@ -275,6 +280,7 @@ pub struct SimulationState {
     leavers: LeaverState,
     policy: Vec<f64>,
     economy: Option<EconomyState>,
+    announced: VecDeque<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -482,6 +488,7 @@ impl Simulation {
         for (count, dist) in self.arrival_counts.iter_mut().zip(&self.arrivals) {
             *count = dist.as_ref().map_or(0, |d| d.sample(&mut rng) as u64);
         }
+        self.apply_entry();
         let previous = self.has_previous.then_some(&self.outcome.active[..]);
         self.policy.prepare(&PolicyContext {
             period,
@@ -560,6 +567,7 @@ impl Simulation {
                 .copy_from_slice(phi.probabilities()),
             RewardPlan::PerAgent => outcome.policy_distribution.fill(f64::NAN),
         }
+        self.record_announced();
         if let Some(e) = &mut self.economy {
             let o = &mut self.outcome;
             o.cash_cost = o
@@ -632,6 +640,74 @@ impl Simulation {
         Ok(())
     }
 
+    /// Rational entry (model.md E.1): types whose reservation value exceeds
+    /// the mean reward announced over their entry window send no arrivals
+    /// this period (the counts are drawn all the same, so the other types'
+    /// draws do not move). Before any period is announced, a static
+    /// policy's mean reward is what agents expect; other policies are
+    /// joined.
+    fn apply_entry(&mut self) {
+        if !self.model.types.iter().any(|t| t.entry.is_some()) {
+            return;
+        }
+        let static_mean = self.policy.stationary_distribution().map(|phi| {
+            phi.iter()
+                .zip(&self.model.rewards)
+                .map(|(p, r)| p * r)
+                .sum::<f64>()
+        });
+        for (k, t) in self.model.types.iter().enumerate() {
+            let Some(e) = t.entry else { continue };
+            let window = (e.window as usize).min(self.announced.len());
+            let expected = if window == 0 {
+                static_mean
+            } else {
+                let recent = self.announced.iter().rev().take(window);
+                Some(recent.sum::<f64>() / window as f64)
+            };
+            if expected.is_some_and(|r| !t.joins_at(r)) {
+                self.arrival_counts[k] = 0;
+            }
+        }
+    }
+
+    /// Remembers this period's announced mean reward (for per-agent plans,
+    /// the mean reward actually paid) for rational entry.
+    fn record_announced(&mut self) {
+        let longest = self
+            .model
+            .types
+            .iter()
+            .filter_map(|t| t.entry.map(|e| e.window as usize))
+            .max();
+        let Some(longest) = longest else { return };
+        let o = &self.outcome;
+        let rewards = &self.model.rewards;
+        let mean = if o.policy_distribution.iter().all(|p| p.is_finite()) {
+            o.policy_distribution
+                .iter()
+                .zip(rewards)
+                .map(|(p, r)| p * r)
+                .sum()
+        } else {
+            let m = rewards.len();
+            let paid: u64 = o.active.iter().sum();
+            let total: f64 = o
+                .reward_counts
+                .chunks(m)
+                .flat_map(|row| row.iter().zip(rewards).map(|(&n, r)| n as f64 * r))
+                .sum();
+            if paid == 0 {
+                return;
+            }
+            total / paid as f64
+        };
+        self.announced.push_back(mean);
+        while self.announced.len() > longest {
+            self.announced.pop_front();
+        }
+    }
+
     /// The state to checkpoint (see [`SimulationState`]).
     pub fn save_state(&self) -> SimulationState {
         let mut slots = self.leavers.iter().map(|m| m.lock().expect("not poisoned"));
@@ -647,6 +723,7 @@ impl Simulation {
             store: self.store.clone(),
             leavers: leavers.save(),
             policy: self.policy.save_state(),
+            announced: self.announced.clone(),
             economy: self.economy.as_ref().map(|e| EconomyState {
                 float: e.float,
                 departed: e.departed,
@@ -676,6 +753,7 @@ impl Simulation {
         self.burn_in = state.burn_in;
         self.outcome.active.copy_from_slice(&state.previous_active);
         self.store = state.store;
+        self.announced = state.announced;
         self.leavers[0]
             .lock()
             .expect("not poisoned")

@@ -62,6 +62,9 @@ pub struct FluidSolution {
     pub n_per_type: Vec<f64>,
     /// n(φ*).
     pub n_total: f64,
+    /// Per type: whether its agents join under φ* (rational entry: r(φ*)
+    /// at least its reservation value; always true without one).
+    pub joins: Vec<bool>,
     /// r(φ*).
     pub expected_reward: f64,
     /// f(n(φ*)).
@@ -96,12 +99,20 @@ impl<'a> FluidProblem<'a> {
         self.model.types.iter().all(|t| t.departure.is_memoryless())
     }
 
-    /// n(φ) per type, or why φ is infeasible.
+    /// n(φ) per type, or why φ is infeasible. A type with a reservation
+    /// value above r(φ) does not join: n_k(φ) = 0 (model.md E.1).
     pub fn populations(&self, phi: &[f64]) -> Result<Vec<f64>, Infeasible> {
+        let r = self.model.mean_reward(phi);
         self.model
             .types
             .iter()
-            .map(|t| population_of(t, phi))
+            .map(|t| {
+                if t.joins_at(r) {
+                    population_of(t, phi)
+                } else {
+                    Ok(0.0)
+                }
+            })
             .collect()
     }
 
@@ -164,6 +175,12 @@ impl<'a> FluidProblem<'a> {
             reward_values: self.model.rewards.clone(),
             distribution,
             opt,
+            joins: self
+                .model
+                .types
+                .iter()
+                .map(|t| t.joins_at(value.expected_reward))
+                .collect(),
             n_per_type: value.n_per_type,
             n_total: value.n_total,
             expected_reward: value.expected_reward,

@@ -29,6 +29,20 @@ pub(crate) fn pair_candidates(problem: &FluidProblem<'_>, i: usize, j: usize) ->
             }
         }
     }
+    // Rational entry: the profit jumps where r(φ_x) crosses a reservation
+    // value; the boundary r(φ_x) = v_k (where the type still joins) is a
+    // candidate.
+    let (ri, rj) = (problem.model().rewards[i], problem.model().rewards[j]);
+    for t in &problem.model().types {
+        if let Some(e) = t.entry {
+            let x = (e.reservation_value - ri) / (rj - ri);
+            if (0.0..=1.0).contains(&x) {
+                xs.push(x);
+                // Just inside, in case rounding put x on the wrong side.
+                xs.push((x + 1e-12).min(1.0));
+            }
+        }
+    }
     if let RevenueFn::Newsvendor { capacity, .. } = *problem.revenue() {
         let excess = |x: f64| n(x).map(|v| v - capacity);
         let values: Vec<Option<f64>> = grid.iter().map(|&x| excess(x)).collect();
@@ -53,7 +67,10 @@ fn slope(problem: &FluidProblem<'_>, i: usize, j: usize, x: f64) -> Option<f64> 
     let c = model.cost_per_token;
     if problem.memoryless() {
         let (mut n, mut dn) = (0.0, 0.0);
-        for t in &model.types {
+        let r = (1.0 - x) * ri + x * rj;
+        // Types that do not join at x contribute nothing (their indicator
+        // is constant between boundaries).
+        for t in model.types.iter().filter(|t| t.joins_at(r)) {
             let (pi, pj) = (
                 t.departure.at_reward_index(i),
                 t.departure.at_reward_index(j),

@@ -28,6 +28,27 @@ pub struct AgentType {
     pub arrival_rate: f64,
     /// Its departure function p_k.
     pub departure: DepartureFn,
+    /// Rational entry: its agents arrive only while the reward they can
+    /// expect is worth it (None: always).
+    pub entry: Option<RationalEntry>,
+}
+
+/// Rational entry of a type (model.md E.1, the paper's Appendix C.1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RationalEntry {
+    /// v_k: agents join only while the expected reward is at least this.
+    pub reservation_value: f64,
+    /// Periods of announced mean rewards averaged for dynamic policies.
+    pub window: u32,
+}
+
+impl AgentType {
+    /// True when agents of this type join under an expected reward `r`
+    /// (boundary included: r = v_k joins).
+    pub fn joins_at(&self, r: f64) -> bool {
+        self.entry
+            .is_none_or(|e| r >= e.reservation_value - 1e-12 * e.reservation_value.abs().max(1.0))
+    }
 }
 
 /// Reward set, revenue and types of one experiment.
@@ -57,6 +78,10 @@ impl Model {
                     name: t.name.clone(),
                     arrival_rate: t.arrival_rate,
                     departure: DepartureFn::new(&t.departure, &rewards),
+                    entry: t.reservation_value.map(|v| RationalEntry {
+                        reservation_value: v,
+                        window: t.entry_window.unwrap_or(1),
+                    }),
                 })
                 .collect(),
             cost_per_token: config.rewards.cost_per_token,
