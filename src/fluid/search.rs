@@ -85,7 +85,6 @@ fn slope(problem: &FluidProblem<'_>, i: usize, j: usize, x: f64) -> Option<f64> 
             n += t.arrival_rate / p;
             dn += t.arrival_rate * (pi - pj) / (p * p);
         }
-        let r = (1.0 - x) * ri + x * rj;
         let fprime = model.revenue.derivative(n);
         return Some((fprime - c * r) * dn - c * n * (rj - ri));
     }
