@@ -151,7 +151,26 @@ impl Config {
             // Every event must apply cleanly where it starts.
             for (i, e) in config.events.iter().enumerate() {
                 let start = e.window().start() as i64;
-                if let Err(Error::Config(issues)) = config.with_events_at(start) {
+                let phase = config.with_events_at(start);
+                if let Ok(phase) = &phase {
+                    let (from, to) = (config.policy.kind, phase.policy.kind);
+                    if from != to && (from == PolicyKind::Belief || to == PolicyKind::Belief) {
+                        let key = vec!["events".to_string(), i.to_string(), "key".to_string()];
+                        return Err(Error::Config(vec![ConfigIssue {
+                            origin: locate(&key),
+                            key: format!("events.{i}.key ({})", e.key),
+                            expected: format!(
+                                "an event that keeps the belief policy or leaves it out: switching \
+                                 policy.kind from \"{}\" to \"{}\" at period {start} would need \
+                                 beliefs about agents nobody observed (switch among static, fixed, \
+                                 lottery, fluid and cyclic)",
+                                from.name(),
+                                to.name()
+                            ),
+                        }]));
+                    }
+                }
+                if let Err(Error::Config(issues)) = phase {
                     let key = vec!["events".to_string(), i.to_string(), "key".to_string()];
                     return Err(Error::Config(
                         issues

@@ -22,6 +22,8 @@ pub enum PolicyKind {
     Belief,
     /// The token-economy lever controller.
     Steer,
+    /// A policy registered from Rust by name (`policy.name`).
+    Custom,
 }
 
 impl PolicyKind {
@@ -35,6 +37,7 @@ impl PolicyKind {
             PolicyKind::Fluid => "fluid",
             PolicyKind::Belief => "belief",
             PolicyKind::Steer => "steer",
+            PolicyKind::Custom => "custom",
         }
     }
 }
@@ -65,7 +68,8 @@ pub struct PolicyConfig {
     /// `cyclic`: one distribution over R per period of the cycle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cycle: Option<Vec<Vec<f64>>>,
-    /// `belief`: reward paid in an agent's first period (default: max R).
+    /// `belief`: reward paid to newcomers while the believed-cheap stock is
+    /// below its target (default: max R).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<f64>,
     /// `belief`: reward paid to retained agents believed cheap (default: the probe).
@@ -76,14 +80,22 @@ pub struct PolicyConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
     /// `belief`: stock of retained agents believed cheap, per unit of
-    /// simulation.scale (default: the newsvendor capacity, else the cheap
-    /// type's fluid population when always paid the retaining reward).
+    /// simulation.scale (default: the stock that, with each period's
+    /// newcomers and the other types paid the lowest reward, makes the fluid
+    /// population the newsvendor capacity, or n(φ*) without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<f64>,
     /// `belief`: name of the type the policy tries to keep (default: the
     /// type least likely to leave when paid the retaining reward).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cheap_type: Option<String>,
+    /// `custom`: the name it was registered under
+    /// ([`crate::policy::register_policy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `custom`: its parameters, read by its factory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<toml::Table>,
 }
 
 impl PolicyConfig {
@@ -171,6 +183,7 @@ impl PolicyConfig {
                 }
             }
             Fluid => {}
+            Custom => problems.require("policy.name", &self.name, &needs),
         }
     }
 }

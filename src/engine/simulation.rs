@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use rand::SeedableRng;
 use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
@@ -14,7 +15,7 @@ use super::economy_kernel::{
 };
 use super::initial::{default_burn_in, draw_steady_state, exact_steady_state_possible};
 use super::kernel::{reference_step_chunk, step_chunk, StepInputs};
-use super::rng::{Purpose, StreamKey};
+use super::rng::{Purpose, StreamKey, StreamRng};
 use super::tally::PeriodTally;
 use crate::config::{DepartureSignal, InitialState};
 use crate::error::Result;
@@ -218,11 +219,15 @@ fn probe_cycle(policy: &mut dyn RewardPolicy, types: usize, rewards: usize) -> V
     let zeros = vec![0; types];
     let announced: Vec<Vec<f64>> = (0..policy.cycle_length() as i64)
         .map(|t| {
-            policy.prepare(&PolicyContext {
-                period: t,
-                previous_active: None,
-                arrivals: &zeros,
-            });
+            // A probe only: its stream is never used for a simulated period.
+            policy.prepare(
+                &PolicyContext {
+                    period: t,
+                    previous_active: None,
+                    arrivals: &zeros,
+                },
+                &mut StreamRng::seed_from_u64(t as u64),
+            );
             match policy.plan() {
                 RewardPlan::Shared(phi) => phi.probabilities().to_vec(),
                 RewardPlan::PerAgent => Vec::new(),
@@ -490,11 +495,14 @@ impl Simulation {
         }
         self.apply_entry();
         let previous = self.has_previous.then_some(&self.outcome.active[..]);
-        self.policy.prepare(&PolicyContext {
-            period,
-            previous_active: previous,
-            arrivals: &self.arrival_counts,
-        });
+        self.policy.prepare(
+            &PolicyContext {
+                period,
+                previous_active: previous,
+                arrivals: &self.arrival_counts,
+            },
+            &mut self.key.stream(Purpose::Policy, period, 0),
+        );
         self.store.place_arrivals(&self.arrival_counts);
         let (k, m) = (self.model.type_count(), self.model.reward_count());
         if self.tallies.len() < self.store.chunks.len() {
@@ -605,17 +613,33 @@ impl Simulation {
     }
 
     /// Switches to `config` from the next period on (scheduled events): new
-    /// arrival rates, departure functions, revenue, policy and economy
-    /// parameters, with the agents, their balances, the float and the
-    /// budget year kept. The reward set, the types and the goods must be the
-    /// same (events cannot change them).
-    pub fn reconfigure(&mut self, config: &crate::config::Config) -> Result<()> {
+    /// arrival rates, departure functions, revenue and economy parameters,
+    /// with the agents, their balances, the float and the budget year kept.
+    /// The policy is rebuilt from `config` only when `policy_changed` (an
+    /// event changed `[policy]`); otherwise it keeps its state, so an event
+    /// elsewhere never resets what a policy has learnt. The reward set, the
+    /// types and the goods must be the same (events cannot change them); a
+    /// new policy must keep the same per-agent state (validation refuses
+    /// events that switch to or from `belief`).
+    pub fn reconfigure(
+        &mut self,
+        config: &crate::config::Config,
+        policy_changed: bool,
+    ) -> Result<()> {
         let model = Arc::new(Model::new(config));
         debug_assert_eq!(model.rewards, self.model.rewards);
         self.arrivals = arrival_samplers(&model, self.scale)?;
         self.departures = model.types.iter().map(|t| t.departure.clone()).collect();
-        let policy = crate::policy::build_policy(config, &model)?;
-        if policy.agent_state_width() == self.policy.agent_state_width() {
+        if policy_changed {
+            let policy = crate::policy::build_policy(config, &model)?;
+            if policy.agent_state_width() != self.policy.agent_state_width() {
+                return Err(crate::error::Error::Input(format!(
+                    "an event switches policy {} to {}, whose per-agent state differs: a \
+                     policy that learns about agents cannot start or stop mid-run",
+                    self.policy.name(),
+                    policy.name()
+                )));
+            }
             self.policy = policy;
         }
         if let (Some(runtime), Some(economy)) = (&mut self.economy, &model.economy) {
@@ -802,11 +826,14 @@ impl Simulation {
         for (count, dist) in self.arrival_counts.iter_mut().zip(&self.arrivals) {
             *count = dist.as_ref().map_or(0, |d| d.sample(&mut rng) as u64);
         }
-        self.policy.prepare(&PolicyContext {
-            period,
-            previous_active: None,
-            arrivals: &self.arrival_counts,
-        });
+        self.policy.prepare(
+            &PolicyContext {
+                period,
+                previous_active: None,
+                arrivals: &self.arrival_counts,
+            },
+            &mut self.key.stream(Purpose::Policy, period, 0),
+        );
         let RewardPlan::Shared(phi) = self.policy.plan() else {
             return false;
         };

@@ -66,29 +66,81 @@ pub fn implicit_discrimination(size: Size) -> Result<DiscriminationStudy> {
     )
 }
 
-/// The belief instance (configs/paper/explicit-discrimination.toml): paying
-/// per agent after learning types beats the best static policy of the same
-/// market.
+/// The belief instance (configs/paper/explicit-discrimination.toml):
+/// Algorithm 1, paying per agent after learning types, earns more than OPT,
+/// the most any fair policy earns (Proposition 3.3).
 pub fn explicit_discrimination(size: Size) -> Result<DiscriminationStudy> {
     let (periods, replications) = match size {
-        Size::Quick => (20_000, 3),
-        Size::Full => (100_000, 8),
+        Size::Quick => (10_000, 3),
+        Size::Full => (40_000, 8),
     };
     let name = "explicit-discrimination.toml";
     let sets = |kind: &str| policy_sets(kind, periods, replications);
     let belief = load(name, &sets("belief"))?;
     let model = Model::new(&belief);
+    let value = algorithm1_fluid_value(&belief, &model)?;
     let runs = simulate(&belief)?;
     let fluid = mean_profit(&simulate(&load(name, &sets("fluid"))?)?);
     study(
-        "Explicit discrimination: belief-based policy vs fair policies",
+        "Explicit discrimination: Algorithm 1 vs fair policies",
         &belief.simulation.scale,
         &model,
         &runs,
         fluid,
-        None,
+        value,
         None,
     )
+}
+
+/// Algorithm 1's profit in the fluid system, in closed form, on instances
+/// where every type but the cheap one leaves after one period whatever it is
+/// paid (Proposition 3.3's premise; `None` otherwise, or when the target
+/// cannot be held). At its steady state the stock S of cheap veterans is on
+/// the retaining reward, each period loses S·p_c(retain), and a fraction q of
+/// the Λ = Σλ newcomers is probed so that the cheap newcomers who stay
+/// replace it: S·p_c(retain) = λ_c (q s_p + (1 − q) s_l), with s the cheap
+/// type's survival under the probe and the lowest reward. Then
+/// F = f(S + Λ) − c (r_retain S + Λ (q r_probe + (1 − q) r_min)).
+pub fn algorithm1_fluid_value(
+    config: &crate::config::Config,
+    model: &Model,
+) -> Result<Option<f64>> {
+    let policy = &config.policy;
+    let m = model.reward_count();
+    let index = |v: f64| model.reward_index(v).expect("validated");
+    let probe = policy.probe.map_or(m - 1, index);
+    let retain = policy.retain.map_or(probe, index);
+    let Some(cheap) = policy
+        .cheap_type
+        .as_ref()
+        .and_then(|name| model.types.iter().position(|t| &t.name == name))
+    else {
+        return Ok(None);
+    };
+    let others_leave = model.types.iter().enumerate().all(|(k, t)| {
+        k == cheap
+            || (t.departure.at_reward_index(probe) == 1.0 && t.departure.at_reward_index(0) == 1.0)
+    });
+    if !others_leave {
+        return Ok(None);
+    }
+    let stock = match policy.target {
+        Some(t) => t,
+        None => crate::policy::default_belief_target(model, cheap)?,
+    };
+    let p = |r: usize| model.types[cheap].departure.at_reward_index(r);
+    let (s_probe, s_lowest) = (1.0 - p(probe), 1.0 - p(0));
+    let lambda_c = model.types[cheap].arrival_rate;
+    let newcomers: f64 = model.types.iter().map(|t| t.arrival_rate).sum();
+    let q = (stock * p(retain) - lambda_c * s_lowest) / (lambda_c * (s_probe - s_lowest));
+    if !(0.0..=1.0).contains(&q) {
+        return Ok(None);
+    }
+    let r = &model.rewards;
+    let paid = r[retain] * stock + newcomers * (q * r[probe] + (1.0 - q) * r[0]);
+    Ok(Some(
+        model.revenue.value(stock + newcomers) - model.cost_per_token * paid,
+    ))
 }
 
 /// Overrides that switch a paper configuration to `kind` at a given size.

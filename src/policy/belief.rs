@@ -1,20 +1,35 @@
-//! The belief-based policy (explicit discrimination; model.md A.4, the
-//! paper's Algorithm 1 as reconstructed).
+//! The belief-based policy: explicit discrimination, the paper's
+//! Algorithm 1 (model.md A.4 and E.2).
 //!
-//! Every newcomer is paid the probe reward. An agent who stays is updated by
-//! Bayes: its log-likelihood under type k grows by ln(1 − p_k(r)) for every
-//! period it stayed after being paid r, and the posterior of type k is
-//! ∝ λ_k·exp(L_k). Agents whose posterior of the cheap type reaches the
-//! threshold are "believed cheap"; the oldest of them, up to the target
-//! stock, are paid the retaining reward, and everyone else the lowest reward.
+//! **Beliefs.** An agent who stays is updated by Bayes: its log-likelihood
+//! under type k grows by ln(1 − p_k(r)) for every period it stayed after
+//! being paid r, and the posterior of type k is ∝ λ_k·exp(L_k). Agents whose
+//! posterior of the cheap type reaches the threshold are *believed cheap*.
 //!
-//! The stock is counted per tenure while paying (integer counts added
-//! across chunks, so the result is independent of threads) and the next
-//! period's tenure cut-off is chosen from it: veterans are kept, the newest
-//! identified agents are let go once the stock is full. The likelihood uses
-//! the memoryless p_k(r); with reward memory it is an approximation.
+//! **Payments.** Believed-cheap agents are paid the retaining reward, the
+//! oldest first, up to the target stock; everyone else is paid the lowest
+//! reward. Newcomers are paid the probe reward only while the stock is
+//! below its target — once it is met they are paid the lowest reward.
+//!
+//! **Control.** Types are hidden, so the stock is counted while paying
+//! (integer counts per tenure, added across chunks, so the result does not
+//! depend on threads) and predicted one period ahead from the cheap type's
+//! survival under each reward. From the prediction `prepare` sets
+//!
+//! * the tenure cut-off of the retained stock (and the fraction kept of the
+//!   boundary tenure), so the expected stock paid is the target, not more;
+//! * the fraction q of newcomers probed: just enough that the expected stock
+//!   next period, with the survivors of this period, is the target. In the
+//!   fluid limit this is "probe while below target" switched every period,
+//!   without the overshoot of an on/off rule; q is 0 once the target is met.
+//!
+//! Both fractions are applied agent by agent with the chunk's keyed stream.
+//! The likelihood and the survival used for prediction are the memoryless
+//! p_k(r); with reward memory they are approximations.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand::Rng;
 
 use super::{AgentRewardView, PolicyContext, RewardPlan, RewardPolicy};
 use crate::engine::StreamRng;
@@ -25,7 +40,7 @@ const TENURE_BUCKETS: usize = 1024;
 /// Parameters of [`BeliefPolicy`], as reward indices and agent counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BeliefParameters {
-    /// Reward index paid in an agent's first period.
+    /// Reward index paid to newcomers while the stock is below target.
     pub probe: u8,
     /// Reward index paid to retained agents believed cheap.
     pub retain: u8,
@@ -43,6 +58,33 @@ pub struct BeliefParameters {
     pub log_stay: Vec<f64>,
 }
 
+impl BeliefParameters {
+    /// Probability that an agent of the cheap type stays after reward `r`.
+    fn cheap_stays(&self, r: u8, rewards: usize) -> f64 {
+        self.log_stay[self.cheap_type * rewards + r as usize].exp()
+    }
+
+    /// The prior probability that a newcomer is of the cheap type.
+    fn cheap_share(&self) -> f64 {
+        let top = self.log_prior.iter().copied().fold(f64::MIN, f64::max);
+        let total: f64 = self.log_prior.iter().map(|l| (l - top).exp()).sum();
+        (self.log_prior[self.cheap_type] - top).exp() / total
+    }
+}
+
+/// What `prepare` decided for the period about to be paid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Decision {
+    /// Believed-cheap agents with at least this tenure are retained.
+    cutoff: u32,
+    /// Fraction retained of those with tenure `cutoff − 1`.
+    boundary: f64,
+    /// Fraction of newcomers paid the probe.
+    probe: f64,
+    /// Newcomers this period (read by the next prediction).
+    newcomers: u64,
+}
+
 /// Learns each agent's type from its stays, then pays by belief.
 #[derive(Debug)]
 pub struct BeliefPolicy {
@@ -50,27 +92,46 @@ pub struct BeliefPolicy {
     rewards: usize,
     /// Believed-cheap agents counted while paying this period, by tenure.
     counting: Vec<AtomicU64>,
-    /// The same counts for the last period, read in `prepare`.
-    last: Vec<u64>,
-    /// Believed-cheap agents with at least this tenure are retained.
-    cutoff: u32,
+    /// Newcomers paid the probe this period.
+    probed: AtomicU64,
+    /// Survival of the cheap type under the probe, retain and lowest rewards.
+    stays: [f64; 3],
+    share: f64,
+    decision: Decision,
+    /// Expected believed-cheap counts by tenure (scratch of `prepare`).
+    expected: Vec<f64>,
 }
 
 impl BeliefPolicy {
     /// A belief policy over `rewards` rewards.
     pub fn new(params: BeliefParameters, rewards: usize) -> Self {
+        let stays =
+            [params.probe, params.retain, params.lowest].map(|r| params.cheap_stays(r, rewards));
         BeliefPolicy {
+            share: params.cheap_share(),
+            stays,
             params,
             rewards,
             counting: (0..TENURE_BUCKETS).map(|_| AtomicU64::new(0)).collect(),
-            last: vec![0; TENURE_BUCKETS],
-            cutoff: 1,
+            probed: AtomicU64::new(0),
+            decision: Decision {
+                cutoff: 1,
+                boundary: 0.0,
+                probe: 1.0,
+                newcomers: 0,
+            },
+            expected: vec![0.0; TENURE_BUCKETS],
         }
     }
 
     /// The tenure from which believed-cheap agents are retained this period.
     pub fn cutoff(&self) -> u32 {
-        self.cutoff
+        self.decision.cutoff
+    }
+
+    /// The fraction of this period's newcomers paid the probe.
+    pub fn probe_fraction(&self) -> f64 {
+        self.decision.probe
     }
 
     fn posterior_of_cheap(&self, likelihood: &[f32]) -> f64 {
@@ -87,6 +148,18 @@ impl BeliefPolicy {
         let total: f64 = logs.map(|l| (l - top).exp()).sum();
         (p.log_prior[p.cheap_type] + likelihood[p.cheap_type] as f64 - top).exp() / total
     }
+
+    /// Fraction of believed-cheap agents of `tenure` retained under `d`.
+    fn retained_fraction(d: &Decision, tenure: usize) -> f64 {
+        let cutoff = d.cutoff as usize;
+        if tenure >= cutoff {
+            1.0
+        } else if tenure + 1 == cutoff {
+            d.boundary
+        } else {
+            0.0
+        }
+    }
 }
 
 impl RewardPolicy for BeliefPolicy {
@@ -94,48 +167,98 @@ impl RewardPolicy for BeliefPolicy {
         "belief"
     }
 
-    fn prepare(&mut self, _ctx: &PolicyContext<'_>) {
-        for (last, counter) in self.last.iter_mut().zip(&self.counting) {
-            *last = counter.swap(0, Ordering::Relaxed);
+    fn prepare(&mut self, ctx: &PolicyContext<'_>, _rng: &mut StreamRng) {
+        let [s_probe, s_retain, s_lowest] = self.stays;
+        let previous = self.decision;
+        let probed = self.probed.swap(0, Ordering::Relaxed) as f64;
+        // Believed-cheap agents counted last period at tenure τ − 1 are
+        // counted now at tenure τ if they stayed: predict how many did.
+        self.expected.fill(0.0);
+        for tenure in 1..TENURE_BUCKETS {
+            let n = self.counting[tenure].swap(0, Ordering::Relaxed) as f64;
+            if n > 0.0 {
+                let kept = Self::retained_fraction(&previous, tenure);
+                let next = (tenure + 1).min(TENURE_BUCKETS - 1);
+                self.expected[next] += n * (kept * s_retain + (1.0 - kept) * s_lowest);
+            }
         }
-        // Agents counted at tenure τ−1 last period have tenure τ now: keep
-        // the oldest, as many as the target allows.
-        let mut kept = 0u64;
-        let mut cutoff = TENURE_BUCKETS as u32;
+        let unprobed = previous.newcomers as f64 - probed;
+        self.expected[1] += self.share * (probed * s_probe + unprobed.max(0.0) * s_lowest);
+
+        // Keep the oldest, up to the target.
+        let target = self.params.target;
+        let mut kept = 0.0;
+        let mut decision = Decision {
+            cutoff: 1,
+            boundary: 0.0,
+            probe: 0.0,
+            newcomers: ctx.arrivals.iter().sum(),
+        };
         for tenure in (1..TENURE_BUCKETS).rev() {
-            kept += self.last[tenure - 1];
-            if kept as f64 > self.params.target {
+            let n = self.expected[tenure];
+            if kept + n > target {
+                decision.cutoff = tenure as u32 + 1;
+                decision.boundary = (target - kept) / n;
+                kept = target;
                 break;
             }
-            cutoff = tenure as u32;
+            kept += n;
         }
-        self.cutoff = cutoff;
+        // Probe just enough newcomers to bring next period's stock to target.
+        let total: f64 = self.expected.iter().sum();
+        let next = kept * s_retain + (total - kept) * s_lowest;
+        let cheap_newcomers = self.share * decision.newcomers as f64;
+        let gain = cheap_newcomers * (s_probe - s_lowest);
+        let deficit = target - next - cheap_newcomers * s_lowest;
+        if gain > 0.0 && deficit > 0.0 {
+            decision.probe = (deficit / gain).min(1.0);
+        }
+        self.decision = decision;
     }
 
     fn plan(&self) -> RewardPlan<'_> {
         RewardPlan::PerAgent
     }
 
-    /// The believed-cheap counts of the period just paid (what the next
-    /// `prepare` reads); the cutoff is recomputed from them.
+    /// The believed-cheap counts of the period just paid, the newcomers
+    /// probed and the decision they were paid under (what the next
+    /// `prepare` reads).
     fn save_state(&self) -> Vec<f64> {
-        self.counting
+        let d = &self.decision;
+        let mut state: Vec<f64> = self
+            .counting
             .iter()
             .map(|c| c.load(Ordering::Relaxed) as f64)
-            .collect()
+            .collect();
+        state.extend([
+            self.probed.load(Ordering::Relaxed) as f64,
+            d.cutoff as f64,
+            d.boundary,
+            d.probe,
+            d.newcomers as f64,
+        ]);
+        state
     }
 
     fn restore_state(&mut self, state: &[f64]) -> Result<(), String> {
-        if state.len() != self.counting.len() {
+        let expected = self.counting.len() + 5;
+        if state.len() != expected {
             return Err(format!(
-                "belief policy: the checkpoint holds {} tenure counts, expected {}",
+                "belief policy: the checkpoint holds {} values, expected {expected}",
                 state.len(),
-                self.counting.len()
             ));
         }
-        for (c, &v) in self.counting.iter().zip(state) {
+        let (counts, rest) = state.split_at(self.counting.len());
+        for (c, &v) in self.counting.iter().zip(counts) {
             c.store(v as u64, Ordering::Relaxed);
         }
+        self.probed.store(rest[0] as u64, Ordering::Relaxed);
+        self.decision = Decision {
+            cutoff: rest[1] as u32,
+            boundary: rest[2],
+            probe: rest[3],
+            newcomers: rest[4] as u64,
+        };
         Ok(())
     }
 
@@ -147,19 +270,22 @@ impl RewardPolicy for BeliefPolicy {
         self.params.log_prior.len()
     }
 
-    fn assign_rewards(
-        &self,
-        agents: AgentRewardView<'_>,
-        rewards: &mut [u8],
-        _rng: &mut StreamRng,
-    ) {
+    fn assign_rewards(&self, agents: AgentRewardView<'_>, rewards: &mut [u8], rng: &mut StreamRng) {
         let p = &self.params;
+        let d = &self.decision;
         let k = p.log_prior.len();
         let mut counts = [0u32; TENURE_BUCKETS];
+        let mut probed = 0u64;
+        let chance = |rng: &mut StreamRng, q: f64| q >= 1.0 || (q > 0.0 && rng.random::<f64>() < q);
         for (i, reward) in rewards.iter_mut().enumerate() {
             let tenure = agents.tenure[i];
             if tenure == 0 {
-                *reward = p.probe;
+                *reward = if chance(rng, d.probe) {
+                    probed += 1;
+                    p.probe
+                } else {
+                    p.lowest
+                };
                 continue;
             }
             // It stayed after last period's reward: Bayes update.
@@ -168,15 +294,13 @@ impl RewardPolicy for BeliefPolicy {
             for (t, l) in likelihood.iter_mut().enumerate() {
                 *l += p.log_stay[t * self.rewards + paid] as f32;
             }
+            *reward = p.lowest;
             if self.posterior_of_cheap(likelihood) >= p.threshold {
-                counts[(tenure as usize).min(TENURE_BUCKETS - 1)] += 1;
-                *reward = if tenure >= self.cutoff {
-                    p.retain
-                } else {
-                    p.lowest
-                };
-            } else {
-                *reward = p.lowest;
+                let bucket = (tenure as usize).min(TENURE_BUCKETS - 1);
+                counts[bucket] += 1;
+                if chance(rng, Self::retained_fraction(d, tenure as usize)) {
+                    *reward = p.retain;
+                }
             }
         }
         for (counter, &n) in self.counting.iter().zip(counts.iter()) {
@@ -184,5 +308,6 @@ impl RewardPolicy for BeliefPolicy {
                 counter.fetch_add(n as u64, Ordering::Relaxed);
             }
         }
+        self.probed.fetch_add(probed, Ordering::Relaxed);
     }
 }

@@ -46,9 +46,14 @@ pub fn build_policy(config: &Config, model: &Model) -> Result<Box<dyn RewardPoli
         }
         PolicyKind::Cyclic => Box::new(CyclicPolicy::new(policy.cycle.clone().expect("validated"))),
         PolicyKind::Fluid => Box::new(StaticPolicy::new("fluid", fluid()?.distribution)),
-        PolicyKind::Belief => Box::new(belief(config, model)),
+        PolicyKind::Belief => Box::new(belief(config, model)?),
         // The controller steers the economy's levers; the policy reward is
         // `distribution` when given, else the lowest reward.
+        PolicyKind::Custom => super::registry::build_custom(
+            policy.name.as_deref().expect("validated"),
+            config,
+            model,
+        )?,
         PolicyKind::Steer => Box::new(StaticPolicy::new(
             "steer",
             policy
@@ -71,7 +76,7 @@ pub fn solve_fluid(model: &Model) -> Result<FluidSolution> {
 }
 
 /// The belief policy with its defaults filled in (see [`BeliefPolicy`]).
-fn belief(config: &Config, model: &Model) -> BeliefPolicy {
+fn belief(config: &Config, model: &Model) -> Result<BeliefPolicy> {
     let policy = &config.policy;
     let m = model.reward_count();
     let index = |v: f64| model.reward_index(v).expect("validated: reward is in R");
@@ -90,19 +95,16 @@ fn belief(config: &Config, model: &Model) -> BeliefPolicy {
             })
             .expect("at least one type"),
     };
-    let target = policy.target.unwrap_or_else(|| match model.revenue {
-        RevenueFn::Newsvendor { capacity, .. } => capacity,
-        _ => {
-            let t = &model.types[cheap_type];
-            t.arrival_rate / t.departure.at_reward_index(retain)
-        }
-    });
+    let target = match policy.target {
+        Some(t) => t,
+        None => default_belief_target(model, cheap_type)?,
+    };
     let log_stay = model
         .types
         .iter()
         .flat_map(|t| (0..m).map(|r| (1.0 - t.departure.at_reward_index(r)).ln()))
         .collect();
-    BeliefPolicy::new(
+    Ok(BeliefPolicy::new(
         BeliefParameters {
             probe: probe as u8,
             retain: retain as u8,
@@ -114,5 +116,30 @@ fn belief(config: &Config, model: &Model) -> BeliefPolicy {
             log_stay,
         },
         m,
-    )
+    ))
+}
+
+/// Algorithm 1's default stock (model.md E.2), per unit of scale: the
+/// believed-cheap agents who, with each period's newcomers (present once,
+/// whatever they are paid) and the other types' agents paid the lowest
+/// reward (λ_k / p_k(r_min)), make the fluid population the newsvendor
+/// capacity D — or n(φ*) of Fluid-Opt for revenues without one.
+pub fn default_belief_target(model: &Model, cheap_type: usize) -> Result<f64> {
+    let population = match model.revenue {
+        RevenueFn::Newsvendor { capacity, .. } => capacity,
+        _ => solve_fluid(model)?.n_total,
+    };
+    let others: f64 = model
+        .types
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            if k == cheap_type {
+                t.arrival_rate
+            } else {
+                t.arrival_rate / t.departure.at_reward_index(0)
+            }
+        })
+        .sum();
+    Ok((population - others).max(0.0))
 }

@@ -1,6 +1,7 @@
 //! Cyclic policies: φ_{t+τ} = φ_t (implicit discrimination, model.md A.4).
 
 use super::{PolicyContext, RewardDistribution, RewardPlan, RewardPolicy};
+use crate::engine::StreamRng;
 
 /// Pays period t from `cycle[t mod τ]`; period 0 uses the first entry.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ impl RewardPolicy for CyclicPolicy {
         "cyclic"
     }
 
-    fn prepare(&mut self, ctx: &PolicyContext<'_>) {
+    fn prepare(&mut self, ctx: &PolicyContext<'_>, _rng: &mut StreamRng) {
         self.current = ctx.period.rem_euclid(self.cycle.len() as i64) as usize;
     }
 

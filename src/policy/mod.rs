@@ -12,12 +12,14 @@ mod belief;
 mod build;
 mod cyclic;
 mod distribution;
+mod registry;
 mod static_policy;
 
 pub use belief::{BeliefParameters, BeliefPolicy};
-pub use build::{build_policy, solve_fluid};
+pub use build::{build_policy, default_belief_target, solve_fluid};
 pub use cyclic::CyclicPolicy;
 pub use distribution::RewardDistribution;
+pub use registry::{register_policy, registered_policies, PolicyFactory};
 pub use static_policy::StaticPolicy;
 
 use crate::engine::StreamRng;
@@ -64,8 +66,11 @@ pub trait RewardPolicy: Send + Sync {
     /// A short name, recorded in the output.
     fn name(&self) -> &str;
 
-    /// Updates internal state from the aggregate state before period `ctx.period`.
-    fn prepare(&mut self, ctx: &PolicyContext<'_>);
+    /// Updates internal state from the aggregate state before period
+    /// `ctx.period`. `rng` is the policy's own stream for this period, keyed
+    /// by (seed, replication, period): draws made here are the same whatever
+    /// the thread count, and do not move any other stream.
+    fn prepare(&mut self, ctx: &PolicyContext<'_>, rng: &mut StreamRng);
 
     /// The plan for the period last prepared.
     fn plan(&self) -> RewardPlan<'_>;

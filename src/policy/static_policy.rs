@@ -1,6 +1,7 @@
 //! Static policies: one φ every period (`static`, `fixed`, `lottery`).
 
 use super::{PolicyContext, RewardDistribution, RewardPlan, RewardPolicy};
+use crate::engine::StreamRng;
 
 /// Pays everyone an i.i.d. draw from the same φ in every period.
 #[derive(Debug, Clone)]
@@ -42,7 +43,7 @@ impl RewardPolicy for StaticPolicy {
         &self.name
     }
 
-    fn prepare(&mut self, _ctx: &PolicyContext<'_>) {}
+    fn prepare(&mut self, _ctx: &PolicyContext<'_>, _rng: &mut StreamRng) {}
 
     fn plan(&self) -> RewardPlan<'_> {
         RewardPlan::Shared(&self.distribution)

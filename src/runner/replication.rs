@@ -102,7 +102,8 @@ impl<'a> Replication<'a> {
         if state.active_events.iter().any(|&a| a) {
             // The phase in force in the last period simulated.
             let phase = config.with_events_at(i64::from(state.done) - 1)?;
-            run.simulation.reconfigure(&phase)?;
+            run.simulation
+                .reconfigure(&phase, phase.policy != config.policy)?;
             run.current = Arc::new(Model::new(&phase));
         }
         run.active = state.active_events;
@@ -133,7 +134,9 @@ impl<'a> Replication<'a> {
                 .collect();
             if now != self.active {
                 let phase = self.config.with_events_at(t)?;
-                self.simulation.reconfigure(&phase)?;
+                let before = self.config.with_events_at(t - 1)?;
+                self.simulation
+                    .reconfigure(&phase, phase.policy != before.policy)?;
                 self.current = Arc::new(Model::new(&phase));
                 self.active = now;
             }
