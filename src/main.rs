@@ -63,12 +63,20 @@ enum Command {
     },
     /// Run one of the paper's experiments (configs/paper/) and print its table.
     Experiment {
-        /// convergence, implicit-discrimination, explicit-discrimination,
-        /// dispersion, s-shape or small-markets.
+        /// non-convexity, convergence, three-types, small-markets,
+        /// implicit-discrimination, explicit-discrimination, two-period,
+        /// dispersion, s-shape or s-shape-many.
         name: String,
         /// Reduced size (as in the tests).
         #[arg(long)]
         quick: bool,
+        /// Print the tables as JSON ({title, columns, rows, notes}).
+        #[arg(long)]
+        json: bool,
+        /// Keep every simulated run in this (new or empty) folder as an
+        /// HDF5 run file, with index.tsv and the tables.
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Worker threads [default: all cores].
         #[arg(long)]
         threads: Option<usize>,
@@ -245,9 +253,19 @@ fn main() -> ExitCode {
         Command::Experiment {
             name,
             quick,
+            json,
+            out,
             threads,
-        } => tokensim::runner::thread_pool(threads)
-            .and_then(|pool| pool.install(|| tokensim::commands::experiment(&name, quick))),
+        } => tokensim::runner::thread_pool(threads).and_then(|pool| {
+            pool.install(|| {
+                tokensim::commands::experiment(&tokensim::commands::ExperimentArgs {
+                    name,
+                    quick,
+                    json,
+                    out,
+                })
+            })
+        }),
         Command::Sweep {
             sweep,
             out,

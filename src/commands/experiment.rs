@@ -1,41 +1,66 @@
-//! `tokensim experiment NAME [--quick]`: the paper's experiments as tables.
+//! `tokensim experiment NAME [--quick] [--json] [--out DIR]`: the paper's
+//! experiments as tables.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::error::{Error, Result};
-use crate::experiments::{
-    convergence, dispersion, dispersion_table, explicit_discrimination, implicit_discrimination,
-    s_shape, s_shape_table, small_markets, small_markets_table, Size, EXPERIMENTS,
-};
+use crate::experiments::{archive_to, run_named, Size, Table};
 
-/// Runs one named experiment and returns its table(s).
-pub fn experiment(name: &str, quick: bool) -> Result<String> {
-    let size = if quick { Size::Quick } else { Size::Full };
+/// Options of `tokensim experiment`.
+#[derive(Debug, Clone, Default)]
+pub struct ExperimentArgs {
+    /// Which experiment.
+    pub name: String,
+    /// Reduced size (as in the tests).
+    pub quick: bool,
+    /// Print the tables as JSON instead of text.
+    pub json: bool,
+    /// Keep every simulated run as a run file in this folder.
+    pub out: Option<PathBuf>,
+}
+
+/// Runs one named experiment and returns what to print: its tables as
+/// text (with the time taken) or as a JSON array.
+pub fn experiment(args: &ExperimentArgs) -> Result<String> {
+    let size = if args.quick { Size::Quick } else { Size::Full };
     let start = Instant::now();
-    let text = match name {
-        "convergence" => {
-            let smooth = convergence("convergence-smooth.toml", size)?;
-            let kink = convergence("convergence-kink.toml", size)?;
-            format!("{}\n{}", smooth.table(), kink.table())
-        }
-        "implicit-discrimination" => implicit_discrimination(size)?.table().to_string(),
-        "explicit-discrimination" => explicit_discrimination(size)?.table().to_string(),
-        "dispersion" => dispersion_table(&dispersion(10)?).to_string(),
-        "s-shape" => {
-            let (rows, threshold) = s_shape(16)?;
-            s_shape_table(&rows, threshold).to_string()
-        }
-        "small-markets" => small_markets_table(&small_markets(size)?).to_string(),
-        other => {
-            return Err(Error::Input(format!(
-                "unknown experiment {other:?}: expected one of {}",
-                EXPERIMENTS.join(", ")
-            )))
-        }
+    let (tables, written) = match &args.out {
+        Some(dir) => archive_to(dir, || run_named(&args.name, size))?,
+        None => (run_named(&args.name, size)?, Vec::new()),
     };
-    Ok(format!(
-        "{}(took {:.1} s)",
-        text,
-        start.elapsed().as_secs_f64()
-    ))
+    if let Some(dir) = &args.out {
+        let text = render_text(&tables);
+        let json = render_json(&tables)?;
+        for (file, body) in [("tables.txt", text), ("tables.json", json)] {
+            let path = dir.join(file);
+            std::fs::write(&path, body).map_err(|source| Error::Io { path, source })?;
+        }
+    }
+    if args.json {
+        return render_json(&tables);
+    }
+    let mut text = render_text(&tables);
+    if let Some(dir) = &args.out {
+        text.push_str(&format!(
+            "({} run file(s), index.tsv and the tables written to {})\n",
+            written.len(),
+            dir.display()
+        ));
+    }
+    text.push_str(&format!("(took {:.1} s)", start.elapsed().as_secs_f64()));
+    Ok(text)
+}
+
+fn render_text(tables: &[Table]) -> String {
+    tables
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn render_json(tables: &[Table]) -> Result<String> {
+    serde_json::to_string_pretty(tables)
+        .map_err(|e| Error::Internal(format!("serializing the tables: {e}")))
 }

@@ -15,7 +15,7 @@ mod validate;
 pub use audit::audit;
 pub use bench::{bench, peak_rss, BenchRow};
 pub use diff::diff;
-pub use experiment::experiment;
+pub use experiment::{experiment, ExperimentArgs};
 pub use export::export_csv;
 pub use fluid::fluid;
 pub use report::report;

@@ -98,6 +98,12 @@ pub(crate) fn pay(
     let reward = inputs.rewards[index as usize];
     tally.active[k] += 1;
     tally.reward_counts[k * m + index as usize] += 1;
+    if !tally.pair_counts.is_empty() && chunk.tenure[i] > 0 {
+        // Appendix G: veterans by (now, before); empty (never taken) for
+        // memoryless models, so the branch is predicted.
+        let before = inputs.layout.get(chunk.history[i], 0);
+        tally.pair_counts[(k * m + index as usize) * m + before] += 1;
+    }
     Paid {
         k,
         reward,

@@ -155,7 +155,11 @@ impl SimulationBuilder {
             key: self.key,
             store,
             tallies: Vec::new(),
-            outcome: PeriodTally::with_goods(k, m, goods),
+            outcome: if model.has_two_period_memory() {
+                PeriodTally::with_goods(k, m, goods).with_pairs()
+            } else {
+                PeriodTally::with_goods(k, m, goods)
+            },
             economy: model
                 .economy
                 .as_ref()
@@ -506,10 +510,11 @@ impl Simulation {
         self.store.place_arrivals(&self.arrival_counts);
         let (k, m) = (self.model.type_count(), self.model.reward_count());
         if self.tallies.len() < self.store.chunks.len() {
-            self.tallies.resize(
-                self.store.chunks.len(),
-                PeriodTally::with_goods(k, m, self.outcome.sales.len()),
-            );
+            let mut empty = PeriodTally::with_goods(k, m, self.outcome.sales.len());
+            if !self.outcome.pair_counts.is_empty() {
+                empty = empty.with_pairs();
+            }
+            self.tallies.resize(self.store.chunks.len(), empty);
         }
 
         let plan = self.policy.plan();

@@ -13,6 +13,10 @@ pub struct PeriodTally {
     pub departures: Vec<u64>,
     /// Agents of type k paid reward index j, row-major [K][M].
     pub reward_counts: Vec<u64>,
+    /// Agents of type k present for at least two periods, paid index i now
+    /// and j the period before, [K][M][M]; empty unless the model has
+    /// two-period memory ([`crate::model::Model::has_two_period_memory`]).
+    pub pair_counts: Vec<u64>,
     /// φ_t announced by the policy; NaN for per-agent plans.
     pub policy_distribution: Vec<f64>,
     /// Token economy (zero otherwise): tasks completed.
@@ -53,6 +57,7 @@ impl PeriodTally {
             active: vec![0; types],
             departures: vec![0; types],
             reward_counts: vec![0; types * rewards],
+            pair_counts: Vec::new(),
             policy_distribution: vec![f64::NAN; rewards],
             tasks: 0,
             issuance: 0,
@@ -68,11 +73,19 @@ impl PeriodTally {
         }
     }
 
+    /// Also counts veterans by (reward now, reward before).
+    pub fn with_pairs(mut self) -> Self {
+        let (k, m) = (self.active.len(), self.policy_distribution.len());
+        self.pair_counts = vec![0; k * m * m];
+        self
+    }
+
     pub(crate) fn reset(&mut self) {
         self.arrivals.fill(0);
         self.active.fill(0);
         self.departures.fill(0);
         self.reward_counts.fill(0);
+        self.pair_counts.fill(0);
         self.tasks = 0;
         self.issuance = 0;
         self.redeemed_real = 0;
@@ -87,6 +100,7 @@ impl PeriodTally {
         add(&mut self.active, &other.active);
         add(&mut self.departures, &other.departures);
         add(&mut self.reward_counts, &other.reward_counts);
+        add(&mut self.pair_counts, &other.pair_counts);
         add(&mut self.sales, &other.sales);
         self.tasks += other.tasks;
         self.issuance += other.issuance;

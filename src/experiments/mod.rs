@@ -4,20 +4,27 @@
 //! table. `tokensim experiment NAME` and `scripts/paper/NAME` print them;
 //! the integration tests run the same functions at reduced size.
 
+mod archive;
 mod convergence;
 mod discrimination;
 mod fluid_structure;
+mod non_convexity;
 mod small_markets;
 mod table;
+mod two_period;
 
+pub use archive::archive_to;
 pub use convergence::{convergence, ConvergenceRow, ConvergenceStudy};
 pub use discrimination::{explicit_discrimination, implicit_discrimination, DiscriminationStudy};
 pub use fluid_structure::{
-    coefficient_of_variation, dispersion, dispersion_table, s_shape, s_shape_table, DispersionRow,
-    SShapeRow,
+    coefficient_of_variation, dispersion, dispersion_study, dispersion_table, dispersion_tables,
+    relative_dispersion, s_shape, s_shape_many, s_shape_many_table, s_shape_table, DispersionRow,
+    DispersionSweep, SShapeComposition, SShapeRow, DISPERSION_PAIRS, S_SHAPE_COMPOSITIONS,
 };
-pub use small_markets::{small_markets, small_markets_table, SmallMarketRow};
+pub use non_convexity::{non_convexity, NonConvexity};
+pub use small_markets::{small_markets, small_markets_table, SmallMarketRow, SMALL_MARKET_SIZES};
 pub use table::Table;
+pub use two_period::{two_period, TwoPeriodRow, TwoPeriodStudy, TWO_PERIOD_POLICIES};
 
 use std::path::{Path, PathBuf};
 
@@ -27,15 +34,55 @@ use crate::record::RunRecord;
 use crate::runner::{run_experiment, Progress};
 use crate::stats::Estimate;
 
-/// Names accepted by `tokensim experiment`.
-pub const EXPERIMENTS: [&str; 6] = [
+/// Names accepted by `tokensim experiment`, in the order of
+/// `docs/experiments.md`.
+pub const EXPERIMENTS: [&str; 10] = [
+    "non-convexity",
     "convergence",
+    "three-types",
+    "small-markets",
     "implicit-discrimination",
     "explicit-discrimination",
+    "two-period",
     "dispersion",
     "s-shape",
-    "small-markets",
+    "s-shape-many",
 ];
+
+/// Runs the experiment called `name` (one of [`EXPERIMENTS`]) and returns
+/// its tables.
+pub fn run_named(name: &str, size: Size) -> Result<Vec<Table>> {
+    Ok(match name {
+        "non-convexity" => vec![non_convexity()?.table()],
+        "convergence" => vec![
+            convergence("convergence-smooth.toml", size)?.table(),
+            convergence("convergence-kink.toml", size)?.table(),
+        ],
+        "three-types" => vec![convergence("three-types.toml", size)?.table()],
+        "small-markets" => ["newsvendor", "sqrt", "log"]
+            .iter()
+            .map(|revenue| {
+                let name = format!("small-markets-{revenue}.toml");
+                Ok(small_markets_table(&name, &small_markets(&name, size)?))
+            })
+            .collect::<Result<_>>()?,
+        "implicit-discrimination" => vec![implicit_discrimination(size)?.table()],
+        "explicit-discrimination" => vec![explicit_discrimination(size)?.table()],
+        "two-period" => vec![two_period(size)?.table()],
+        "dispersion" => dispersion_tables(&dispersion_study(20)?),
+        "s-shape" => {
+            let (rows, threshold) = s_shape(16)?;
+            vec![s_shape_table(&rows, threshold)]
+        }
+        "s-shape-many" => vec![s_shape_many_table(&s_shape_many(20)?)],
+        other => {
+            return Err(crate::error::Error::Input(format!(
+                "unknown experiment {other:?}: expected one of {}",
+                EXPERIMENTS.join(", ")
+            )))
+        }
+    })
+}
 
 /// How big a run: the full study (scripts) or a quick one (tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +109,20 @@ pub fn load(name: &str, sets: &[String]) -> Result<Config> {
     Config::load(&paper_config(name), sets)
 }
 
-/// Runs `config` (all its replications, in parallel) and returns the records.
+/// Runs `config` (all its replications, in parallel) and returns the
+/// records; inside [`archive_to`] they are also written to its folder.
 pub fn simulate(config: &Config) -> Result<Vec<RunRecord>> {
-    run_experiment(config, &Progress::hidden())
+    let records = run_experiment(config, &Progress::hidden())?;
+    archive::keep(config, &records)?;
+    Ok(records)
+}
+
+/// A `--set` of the seed for cell `cell` of an experiment, derived from
+/// the configuration's own seed so that no two cells (θ, policy, …) share a
+/// random stream and their rows are independent.
+pub fn cell_seed(base_seed: u64, cell: u64) -> String {
+    let mixed = crate::engine::splitmix64(base_seed ^ cell.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    format!("simulation.seed=\"{mixed}\"")
 }
 
 /// Mean normalized profit after warm-up over replications, with the standard

@@ -2,8 +2,11 @@
 
 use std::fmt;
 
-/// A titled table of strings, printed with aligned columns.
-#[derive(Debug, Clone, PartialEq)]
+use serde::Serialize;
+
+/// A titled table of strings, printed with aligned columns (or, with
+/// `--json`, serialized as `{title, columns, rows, notes}`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Table {
     /// Title line.
     pub title: String,

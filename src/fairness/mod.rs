@@ -1,7 +1,12 @@
 //! Group fairness of realized rewards (model.md Part C).
 //!
 //! q_k(r) = Σ_t #{type k paid r in t} / Σ_t N_k(t) over a window of periods;
-//! criterion 2 compares q_k across types.
+//! criterion 2 compares q_k across types. With two-period memory the
+//! comparison is of joint distributions ([`two_period`], Appendix G).
+
+mod two_period;
+
+pub use two_period::{two_period_fairness, TwoPeriodFairness};
 
 /// Reward distribution of each type over periods `from..to` of a run whose
 /// counts are `reward_counts` [T][K][M] and `active` [T][K]. A type with no

@@ -96,6 +96,15 @@ impl Model {
         HistoryLayout::for_rewards(self.rewards.len())
     }
 
+    /// True when some type decides on two consecutive rewards
+    /// (`joint_table`, the paper's Appendix G): runs then count veterans
+    /// by (reward now, reward before) for Definition G.1.
+    pub fn has_two_period_memory(&self) -> bool {
+        self.types
+            .iter()
+            .any(|t| matches!(t.departure.recall(), Recall::Joint(_)))
+    }
+
     /// Number of types K.
     pub fn type_count(&self) -> usize {
         self.types.len()

@@ -207,6 +207,17 @@ fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
         "agents of type k paid reward R[j] in period t",
     )?;
     axes.attach(&ds, &["period", "type", "reward"])?;
+    if !s.pair_counts.is_empty() {
+        let ds = dataset(
+            &g,
+            "pair_counts",
+            &s.pair_counts,
+            &[t, k, m, m],
+            "agents",
+            "agents of type k present for at least two periods, paid R[i] in period t and R[j] in t-1 (two-period memory only)",
+        )?;
+        axes.attach(&ds, &["period", "type", "reward", "reward"])?;
+    }
     let money = [
         (
             "revenue",

@@ -22,6 +22,10 @@ pub struct Series {
     pub departures: Vec<u64>,
     /// Agents of type k paid R[j] in t, [T][K][M].
     pub reward_counts: Vec<u64>,
+    /// Veterans (present for ≥ 2 periods) of type k paid R[i] in t and R[j]
+    /// in t − 1, [T][K][M][M]; empty unless some type has two-period memory.
+    #[serde(default)]
+    pub pair_counts: Vec<u64>,
     /// θ·f(N/θ), [T].
     pub revenue: Vec<f64>,
     /// c·Σ rewards, [T].
@@ -72,6 +76,7 @@ impl Series {
             arrivals: Vec::with_capacity(periods * types),
             departures: Vec::with_capacity(periods * types),
             reward_counts: Vec::with_capacity(periods * types * rewards),
+            pair_counts: Vec::new(),
             revenue: Vec::with_capacity(periods),
             reward_cost: Vec::with_capacity(periods),
             profit: Vec::with_capacity(periods),
@@ -95,6 +100,7 @@ impl Series {
         self.arrivals.extend_from_slice(&tally.arrivals);
         self.departures.extend_from_slice(&tally.departures);
         self.reward_counts.extend_from_slice(&tally.reward_counts);
+        self.pair_counts.extend_from_slice(&tally.pair_counts);
         let revenue = model
             .revenue
             .market_revenue(tally.total_active() as f64, scale);
