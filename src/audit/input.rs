@@ -25,6 +25,9 @@ pub struct RunData {
     pub active: Vec<u64>,
     /// [T][M] the announced distribution (NaN rows: per-agent rewards).
     pub policy_dist: Vec<f64>,
+    /// `[T][K][M][M]` veterans by (reward now, reward before), for runs with
+    /// two-period memory (`series/pair_counts`); empty otherwise.
+    pub pair_counts: Vec<u64>,
     /// Lifetime reward of departed agents per type, and the factor from
     /// recorded integers to tokens.
     pub lifetime_reward: Vec<(Histogram<u64>, f64)>,
@@ -209,6 +212,17 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
     let active = read_counts(&series, path, &series_at, "active", &[periods, k])?;
     let reward_counts = read_counts(&series, path, &series_at, "reward_counts", &[periods, k, m])?;
     let policy_dist = read_floats(&series, path, &series_at, "policy_dist", &[periods, m])?;
+    let pair_counts = if series.link_exists("pair_counts") {
+        read_counts(
+            &series,
+            path,
+            &series_at,
+            "pair_counts",
+            &[periods, k, m, m],
+        )?
+    } else {
+        Vec::new()
+    };
     // Every agent present is paid exactly one reward.
     for (i, &n) in active.iter().enumerate() {
         let paid: u64 = reward_counts[i * m..(i + 1) * m].iter().sum();
@@ -302,6 +316,7 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
         warmup,
         periods,
         reward_counts,
+        pair_counts,
         active,
         policy_dist,
         lifetime_reward,

@@ -133,6 +133,9 @@ pub struct RunAudit {
     pub types: Vec<TypeAudit>,
     /// Per pair.
     pub pairs: Vec<PairAudit>,
+    /// Definition G.1 (two-period memory, the paper's Appendix G), for
+    /// runs that count veterans by (reward now, reward before).
+    pub two_period: Option<crate::fairness::TwoPeriodFairness>,
     /// ε used.
     pub epsilon: f64,
 }
@@ -404,9 +407,13 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
             }
         })
         .collect();
+    let two_period = crate::fairness::two_period_fairness_of(&d.pair_counts, k, m, t0..t1);
+    let two_period_fair = two_period
+        .as_ref()
+        .is_none_or(|g| g.max_gap <= options.epsilon);
     RunAudit {
         run: d.id.clone(),
-        verdict: if criterion1 && worst <= options.epsilon {
+        verdict: if criterion1 && worst <= options.epsilon && two_period_fair {
             "fair"
         } else {
             "unfair"
@@ -427,6 +434,7 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
         window_gaps,
         types,
         pairs,
+        two_period,
         epsilon: options.epsilon,
     }
 }

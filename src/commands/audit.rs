@@ -55,6 +55,14 @@ fn table(path: &Path, a: &FileAudit) -> String {
             r.max_abs_gap_interval.method
         );
         let _ = writeln!(s, "  max total variation: {:.4}", r.max_tv);
+        if let Some(g) = &r.two_period {
+            let _ = writeln!(
+                s,
+                "  two-period fairness (Def. G.1, veterans' (now, previous) rewards): max gap {:.4} -> {}",
+                g.max_gap,
+                if g.max_gap <= a.epsilon { "fair" } else { "UNFAIR" }
+            );
+        }
         let _ = writeln!(
             s,
             "  mean reward: difference {} , ratio {:.4}",

@@ -184,9 +184,16 @@ fn summarize(config: &Config, records: &[RunRecord], path: &Path) -> String {
     } else {
         "unfair"
     };
+    let two_period = records
+        .iter()
+        .filter_map(|r| r.fairness.two_period_gap)
+        .reduce(f64::max)
+        .map_or(String::new(), |g| {
+            format!(", two-period (Def. G.1) gap {g:.4}")
+        });
     let _ = writeln!(
         s,
-        "  max TV between types: {max_tv:.4}, max reward gap {max_gap:.4} -> {verdict} at epsilon {}",
+        "  max TV between types: {max_tv:.4}, max reward gap {max_gap:.4}{two_period} -> {verdict} at epsilon {}",
         config.fairness.epsilon
     );
     let _ = write!(s, "  wrote {}", path.display());

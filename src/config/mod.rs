@@ -6,6 +6,7 @@
 //! it) and what was expected. Nothing here simulates; see [`crate::engine`].
 
 mod agent_type;
+mod departure;
 mod economy;
 mod fairness;
 mod overrides;
@@ -22,9 +23,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use agent_type::{
-    kind_name, DepartureConfig, DepartureKind, DepartureSignal, MemoryConfig, ProbabilityTable,
-    TypeConfig, MAX_MEMORY,
+pub use agent_type::{DepartureSignal, TypeConfig, MAX_ENTRY_WINDOW};
+pub use departure::{
+    kind_name, DepartureConfig, DepartureFamily, DepartureKind, MemoryConfig, MAX_MEMORY,
 };
 pub use economy::{
     BudgetConfig, Channel, EconomyConfig, ElasticityClass, GoodConfig, InitialBalance,
@@ -381,6 +382,17 @@ fn describe_serde_error(e: &serde_path_to_error::Error<toml::de::Error>) -> (Vec
         })
         .collect();
     let message = e.inner().message().trim().to_string();
+    // A departure table's conversion names its key: "key `x`: expected".
+    let message = match message.strip_prefix(departure::KEY_PREFIX) {
+        Some(rest) => match rest.split_once("`: ") {
+            Some((name, expected)) => {
+                key.push(name.to_string());
+                expected.to_string()
+            }
+            None => message,
+        },
+        None => message,
+    };
     // "unknown field `x`, expected ..." names the key itself: point at it.
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some(name) = rest.split('`').next() {

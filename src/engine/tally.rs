@@ -14,7 +14,7 @@ pub struct PeriodTally {
     /// Agents of type k paid reward index j, row-major [K][M].
     pub reward_counts: Vec<u64>,
     /// Agents of type k present for at least two periods, paid index i now
-    /// and j the period before, [K][M][M]; empty unless the model has
+    /// and j the period before, `[K][M][M]`; empty unless the model has
     /// two-period memory ([`crate::model::Model::has_two_period_memory`]).
     pub pair_counts: Vec<u64>,
     /// φ_t announced by the policy; NaN for per-agent plans.

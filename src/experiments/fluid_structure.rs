@@ -2,7 +2,8 @@
 //! (Proposition 5.4) and the linearized S-shape (Propositions 5.7–5.8).
 
 use super::{load, Table};
-use crate::error::Result;
+use crate::config::{DepartureConfig, DepartureFamily};
+use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::policy::solve_fluid;
 
@@ -148,14 +149,18 @@ pub fn s_shape(steps: usize) -> Result<(Vec<SShapeRow>, f64)> {
     let base = load("s-shape.toml", &[])?;
     let model = Model::new(&base);
     let t = &base.types[0];
-    let v = t.departure.value.expect("linear_s value");
+    let DepartureFamily::LinearS { value: v, .. } = t.departure.family else {
+        return Err(Error::Input(
+            "s-shape.toml: expected a linear_s departure for the first type".into(),
+        ));
+    };
     let lambda = t.arrival_rate;
     let threshold = model.revenue.derivative(lambda) - v;
     let mut rows = Vec::new();
     for i in 1..=steps {
         let delta = i as f64 * 0.05;
         let mut config = base.clone();
-        config.types[0].departure.half_width = Some(delta);
+        set_half_width(&mut config.types[0].departure, delta);
         let model = Model::new(&config);
         let s = solve_fluid(&model)?;
         let top = v + delta;
@@ -209,7 +214,7 @@ pub fn s_shape_many(steps: usize) -> Result<Vec<SShapeComposition>> {
                     let mut config = base.clone();
                     for (t, &rate) in config.types.iter_mut().zip(rates) {
                         t.arrival_rate = rate;
-                        t.departure.half_width = Some(delta);
+                        set_half_width(&mut t.departure, delta);
                     }
                     Ok((delta, solve_fluid(&Model::new(&config))?.opt))
                 })
@@ -261,6 +266,13 @@ pub fn s_shape_many_table(rows: &[SShapeComposition]) -> Table {
         "threshold falls as the weight moves to the high-value type: {falling} (the paper's Figure 5)"
     ));
     t
+}
+
+/// Sets δ of a `linear_s` departure (other families are left alone).
+fn set_half_width(departure: &mut DepartureConfig, delta: f64) {
+    if let DepartureFamily::LinearS { half_width, .. } = &mut departure.family {
+        *half_width = delta;
+    }
 }
 
 /// Root of a decreasing function on [lo, hi].

@@ -6,7 +6,7 @@
 
 mod two_period;
 
-pub use two_period::{two_period_fairness, TwoPeriodFairness};
+pub use two_period::{two_period_fairness, two_period_fairness_of, TwoPeriodFairness};
 
 /// Reward distribution of each type over periods `from..to` of a run whose
 /// counts are `reward_counts` [T][K][M] and `active` [T][K]. A type with no
@@ -68,6 +68,9 @@ pub struct GroupFairness {
     pub criterion1: bool,
     /// Tolerance ε on `max_abs_gap`.
     pub epsilon: f64,
+    /// With two-period memory: the largest gap of Definition G.1 (joint
+    /// distributions of (reward now, reward before) of veterans).
+    pub two_period_gap: Option<f64>,
 }
 
 impl GroupFairness {
@@ -94,12 +97,15 @@ impl GroupFairness {
             max_abs_gap,
             criterion1,
             epsilon,
+            two_period_gap: None,
         }
     }
 
-    /// "fair" when criterion 1 holds and the largest gap is at most ε.
+    /// "fair" when criterion 1 holds and the largest gap is at most ε (and,
+    /// with two-period memory, so is the gap of Definition G.1).
     pub fn verdict(&self) -> &'static str {
-        if self.criterion1 && self.max_abs_gap <= self.epsilon {
+        let two_period = self.two_period_gap.is_none_or(|g| g <= self.epsilon);
+        if self.criterion1 && self.max_abs_gap <= self.epsilon && two_period {
             "fair"
         } else {
             "unfair"

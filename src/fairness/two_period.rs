@@ -25,10 +25,12 @@
 //! leave after their first period — so the static ψ = q_k keeps it, and
 //! under fairness q_k is one ψ for all k.
 
+use serde::Serialize;
+
 use crate::record::Series;
 
 /// Definition G.1 evaluated on one run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TwoPeriodFairness {
     /// q_k(r, r') per type, row-major M×M (r = now, r' = previous).
     pub joint: Vec<Vec<f64>>,
@@ -43,14 +45,30 @@ pub struct TwoPeriodFairness {
 /// who survived which reward — is included); `None` when the run did not
 /// count pairs (no type with two-period memory) or the window is empty.
 pub fn two_period_fairness(series: &Series, from: usize) -> Option<TwoPeriodFairness> {
-    let (k, m) = (series.types, series.rewards);
+    two_period_fairness_of(
+        &series.pair_counts,
+        series.types,
+        series.rewards,
+        from..series.periods,
+    )
+}
+
+/// Definition G.1 from pair counts `[T][K][M][M]` over `periods`; `None` when
+/// the counts do not cover them or the window is empty.
+pub fn two_period_fairness_of(
+    pair_counts: &[u64],
+    k: usize,
+    m: usize,
+    periods: std::ops::Range<usize>,
+) -> Option<TwoPeriodFairness> {
     let cell = k * m * m;
-    if series.pair_counts.len() != series.periods * cell || series.periods <= from {
+    if pair_counts.len() < periods.end * cell || periods.is_empty() {
         return None;
     }
+    let window = periods.len();
     let mut counts = vec![vec![0u64; m * m]; k];
-    for t in from..series.periods {
-        let period = &series.pair_counts[t * cell..(t + 1) * cell];
+    for t in periods {
+        let period = &pair_counts[t * cell..(t + 1) * cell];
         for (kk, row) in counts.iter_mut().enumerate() {
             row.iter_mut()
                 .zip(&period[kk * m * m..(kk + 1) * m * m])
@@ -79,10 +97,9 @@ pub fn two_period_fairness(series: &Series, from: usize) -> Option<TwoPeriodFair
             max_gap = max_gap.max(super::max_abs_difference(&joint[a], &joint[b]));
         }
     }
-    let periods = (series.periods - from) as f64;
     Some(TwoPeriodFairness {
         joint,
-        mean_veterans: veterans.iter().map(|&v| v as f64 / periods).collect(),
+        mean_veterans: veterans.iter().map(|&v| v as f64 / window as f64).collect(),
         max_gap,
     })
 }

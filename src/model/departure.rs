@@ -10,7 +10,7 @@
 //! entries), so the hot path is one masked load.
 
 use super::HistoryLayout;
-use crate::config::{DepartureConfig, DepartureKind, ProbabilityTable, MAX_MEMORY};
+use crate::config::{DepartureConfig, DepartureFamily, MAX_MEMORY};
 
 /// Largest departure lookup table built (entries).
 const MAX_LOOKUP: usize = 1 << 20;
@@ -136,54 +136,43 @@ impl DepartureFn {
     /// Compiles a validated departure configuration over the reward set R.
     pub fn new(config: &DepartureConfig, rewards: &[f64]) -> Self {
         let r_max = rewards.iter().copied().fold(0.0, f64::max);
-        let lo = config.lo.unwrap_or(0.0);
-        let hi = config.hi.unwrap_or(1.0);
-        let (curve, recall) = match (config.kind, &config.p) {
-            (DepartureKind::JointTable, Some(ProbabilityTable::Matrix(rows))) => (
-                None,
-                Recall::Joint(rows.iter().flatten().copied().collect()),
-            ),
-            (kind, p) => {
-                let curve = match kind {
-                    DepartureKind::Table => match p {
-                        Some(ProbabilityTable::Row(p)) => DepartureCurve::Table {
-                            rewards: rewards.to_vec(),
-                            p: p.clone(),
-                        },
-                        _ => unreachable!("validated: table has a row of probabilities"),
-                    },
-                    DepartureKind::LinearS => DepartureCurve::LinearS {
-                        value: config.value.expect("validated"),
-                        half_width: config.half_width.expect("validated"),
-                    },
-                    DepartureKind::Logistic => DepartureCurve::Logistic {
-                        midpoint: config.midpoint.expect("validated"),
-                        scale: config.scale.expect("validated"),
-                        lo,
-                        hi,
-                    },
-                    DepartureKind::Power => DepartureCurve::Power {
-                        gamma: config.gamma.expect("validated"),
-                        lo,
-                        hi,
-                        r_max,
-                    },
-                    DepartureKind::JointTable => {
-                        unreachable!("validated: joint_table has a matrix")
-                    }
-                };
-                let recall = match &config.memory {
-                    Some(m) => Recall::Weighted(m.weights.clone()),
-                    None => Recall::Current,
-                };
-                (Some(curve), recall)
+        let curve = match &config.family {
+            DepartureFamily::JointTable { p } => {
+                let table = Recall::Joint(p.iter().flatten().copied().collect());
+                let at_index = vec![f64::NAN; rewards.len()];
+                return DepartureFn::compile(rewards, None, table, at_index, config.grace_periods);
             }
+            DepartureFamily::Table { p } => DepartureCurve::Table {
+                rewards: rewards.to_vec(),
+                p: p.clone(),
+            },
+            &DepartureFamily::LinearS { value, half_width } => {
+                DepartureCurve::LinearS { value, half_width }
+            }
+            &DepartureFamily::Logistic {
+                midpoint,
+                scale,
+                lo,
+                hi,
+            } => DepartureCurve::Logistic {
+                midpoint,
+                scale,
+                lo,
+                hi,
+            },
+            &DepartureFamily::Power { gamma, lo, hi } => DepartureCurve::Power {
+                gamma,
+                lo,
+                hi,
+                r_max,
+            },
         };
-        let at_index = match &curve {
-            Some(c) => rewards.iter().map(|&r| c.at(r)).collect(),
-            None => vec![f64::NAN; rewards.len()],
+        let recall = match &config.memory {
+            Some(m) => Recall::Weighted(m.weights.clone()),
+            None => Recall::Current,
         };
-        DepartureFn::compile(rewards, curve, recall, at_index, config.grace_periods)
+        let at_index = rewards.iter().map(|&r| curve.at(r)).collect();
+        DepartureFn::compile(rewards, Some(curve), recall, at_index, config.grace_periods)
     }
 
     fn compile(

@@ -435,6 +435,9 @@ fn write_fairness(run: &Group, record: &RunRecord) -> Result<()> {
     attr_scalar(&g, "epsilon", f.epsilon)?;
     attr_str(&g, "verdict", f.verdict())?;
     attr_scalar(&g, "criterion1", u8::from(f.criterion1))?;
+    if let Some(gap) = f.two_period_gap {
+        attr_scalar(&g, "two_period_max_abs_gap", gap)?;
+    }
     Ok(())
 }
 

@@ -86,7 +86,9 @@ impl RunRecord {
             series.rewards,
             from..series.periods,
         );
-        let fairness = GroupFairness::new(dist, series.all_periods_shared(), epsilon);
+        let mut fairness = GroupFairness::new(dist, series.all_periods_shared(), epsilon);
+        fairness.two_period_gap =
+            crate::fairness::two_period_fairness(&series, from).map(|g| g.max_gap);
         RunRecord {
             info,
             series,

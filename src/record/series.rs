@@ -23,7 +23,7 @@ pub struct Series {
     /// Agents of type k paid R[j] in t, [T][K][M].
     pub reward_counts: Vec<u64>,
     /// Veterans (present for ≥ 2 periods) of type k paid R[i] in t and R[j]
-    /// in t − 1, [T][K][M][M]; empty unless some type has two-period memory.
+    /// in t − 1, `[T][K][M][M]`; empty unless some type has two-period memory.
     #[serde(default)]
     pub pair_counts: Vec<u64>,
     /// θ·f(N/θ), [T].
