@@ -304,42 +304,29 @@ impl TryFrom<DepartureToml> for DepartureConfig {
                 format!("no such key for departure kind {name:?}"),
             ));
         }
-        let required = |key: &str, v: Option<f64>| -> Result<f64, String> {
-            v.ok_or_else(|| {
-                key_error(
-                    key,
-                    format!("this key, required by departure kind {name:?}"),
-                )
-            })
+        let missing = |key: &str| {
+            key_error(
+                key,
+                format!("this key, required by departure kind {name:?}"),
+            )
         };
+        let required = |key: &str, v: Option<f64>| v.ok_or_else(|| missing(key));
         let family = match kind {
-            Table => match raw.p {
-                Some(ProbabilityTable::Row(p)) => DepartureFamily::Table { p },
-                Some(ProbabilityTable::Matrix(_)) => {
+            Table | JointTable => match (kind, raw.p.ok_or_else(|| missing("p"))?) {
+                (Table, ProbabilityTable::Row(p)) => DepartureFamily::Table { p },
+                (_, ProbabilityTable::Matrix(p)) if kind == JointTable => {
+                    DepartureFamily::JointTable { p }
+                }
+                (Table, _) => {
                     return Err(key_error(
                         "p",
                         "one probability per reward (a flat array), got an array of arrays",
                     ))
                 }
-                None => {
-                    return Err(key_error(
-                        "p",
-                        format!("this key, required by departure kind {name:?}"),
-                    ))
-                }
-            },
-            JointTable => match raw.p {
-                Some(ProbabilityTable::Matrix(p)) => DepartureFamily::JointTable { p },
-                Some(ProbabilityTable::Row(_)) => {
+                _ => {
                     return Err(key_error(
                         "p",
                         "an array of arrays (one row per reward), got a flat array",
-                    ))
-                }
-                None => {
-                    return Err(key_error(
-                        "p",
-                        format!("this key, required by departure kind {name:?}"),
                     ))
                 }
             },

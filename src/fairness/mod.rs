@@ -27,15 +27,21 @@ pub fn reward_distributions(
                 let row = &reward_counts[(t * types + k) * rewards..][..rewards];
                 paid.iter_mut().zip(row).for_each(|(a, b)| *a += b);
             }
-            paid.iter()
-                .map(|&n| {
-                    if present == 0 {
-                        f64::NAN
-                    } else {
-                        n as f64 / present as f64
-                    }
-                })
-                .collect()
+            shares(&paid, present)
+        })
+        .collect()
+}
+
+/// counts / total, NaN throughout when the total is 0 (nobody to compare).
+pub(crate) fn shares(counts: &[u64], total: u64) -> Vec<f64> {
+    counts
+        .iter()
+        .map(|&n| {
+            if total == 0 {
+                f64::NAN
+            } else {
+                n as f64 / total as f64
+            }
         })
         .collect()
 }

@@ -79,17 +79,7 @@ pub fn two_period_fairness_of(
     let joint: Vec<Vec<f64>> = counts
         .iter()
         .zip(&veterans)
-        .map(|(row, &total)| {
-            row.iter()
-                .map(|&n| {
-                    if total == 0 {
-                        f64::NAN
-                    } else {
-                        n as f64 / total as f64
-                    }
-                })
-                .collect()
-        })
+        .map(|(row, &total)| super::shares(row, total))
         .collect();
     let mut max_gap = 0.0f64;
     for a in 0..k {
