@@ -330,8 +330,8 @@ fn many_s_shaped_types_have_a_falling_threshold() {
 
 /// Appendix G: the realized joint distribution of (reward now, reward
 /// before) of each type's veterans matches its expected value computed
-/// without simulation, for the cycle, the fixed reward and the i.i.d.
-/// fluid policy; Definition G.1 flags the cycle (gap > ε) and passes the
+/// without simulation, for the cycle, the fixed reward, the i.i.d.
+/// fluid policy and the per-agent alternation (`markov`); Definition G.1 flags the cycle (gap > ε) and passes the
 /// fixed reward (exactly 0); Lemma G.3's λ_k/p_k(q_k) equals the simulated
 /// veteran population (4 s.e.).
 #[test]
@@ -367,4 +367,20 @@ fn two_period_fairness_and_lemma_g3() {
     let by = |p: &str| study.rows.iter().find(|r| r.policy == p).unwrap();
     assert!(by("cyclic").max_gap.mean > study.epsilon);
     assert_eq!(by("fixed").max_gap.mean, 0.0);
+    // Theorem G.2's construction: the per-agent alternation, one joint
+    // distribution every period, has exactly the cycle's pairs and
+    // veterans for every type: with newcomers split 1/2–1/2, the veterans
+    // now paid (1, 0) and (0, 1) satisfy the cycle's even/odd balance
+    // equations at half the size, so q_k and their total are the cycle's.
+    let (cycle, markov) = (by("cyclic"), by("markov"));
+    for k in 0..study.types.len() {
+        for (a, b) in cycle.expected_joint[k]
+            .iter()
+            .zip(&markov.expected_joint[k])
+        {
+            assert!((a - b).abs() < 1e-9, "type {k}: {a} vs {b}");
+        }
+        let (a, b) = (cycle.expected_veterans[k], markov.expected_veterans[k]);
+        assert!((a - b).abs() < 1e-9 * a, "type {k}: veterans {a} vs {b}");
+    }
 }

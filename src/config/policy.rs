@@ -24,6 +24,9 @@ pub enum PolicyKind {
     Steer,
     /// A policy registered from Rust by name (`policy.name`).
     Custom,
+    /// Two-period joint policy (the paper's Appendix G): each agent's reward
+    /// drawn given the reward it was paid last period.
+    Markov,
 }
 
 impl PolicyKind {
@@ -38,6 +41,7 @@ impl PolicyKind {
             PolicyKind::Belief => "belief",
             PolicyKind::Steer => "steer",
             PolicyKind::Custom => "custom",
+            PolicyKind::Markov => "markov",
         }
     }
 }
@@ -96,6 +100,14 @@ pub struct PolicyConfig {
     /// `custom`: its parameters, read by its factory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<toml::Table>,
+    /// `markov`: row j is the distribution over R of this period's reward
+    /// for an agent paid R[j] last period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition: Option<Vec<Vec<f64>>>,
+    /// `markov`: the distribution newcomers are paid from (default: the
+    /// long-run average distribution of the chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<Vec<f64>>,
 }
 
 impl PolicyConfig {
@@ -184,6 +196,26 @@ impl PolicyConfig {
             }
             Fluid => {}
             Custom => problems.require("policy.name", &self.name, &needs),
+            Markov => {
+                problems.require("policy.transition", &self.transition, &needs);
+                if let Some(rows) = &self.transition {
+                    if rows.len() != m {
+                        problems.push(
+                            "policy.transition",
+                            format!(
+                                "{m} rows (one per reward: the one paid last period), got {}",
+                                rows.len()
+                            ),
+                        );
+                    }
+                    for (j, row) in rows.iter().enumerate() {
+                        problems.distribution(&format!("policy.transition.{j}"), row, m);
+                    }
+                }
+                if let Some(d) = &self.initial {
+                    problems.distribution("policy.initial", d, m);
+                }
+            }
         }
     }
 }

@@ -24,7 +24,9 @@ pub use fluid_structure::{
 pub use non_convexity::{non_convexity, NonConvexity};
 pub use small_markets::{small_markets, small_markets_table, SmallMarketRow, SMALL_MARKET_SIZES};
 pub use table::Table;
-pub use two_period::{two_period, TwoPeriodRow, TwoPeriodStudy, TWO_PERIOD_POLICIES};
+pub use two_period::{
+    expected_joint, two_period, JointPlan, TwoPeriodRow, TwoPeriodStudy, TWO_PERIOD_POLICIES,
+};
 
 use std::path::{Path, PathBuf};
 

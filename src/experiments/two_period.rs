@@ -10,9 +10,10 @@ use crate::model::Model;
 use crate::stats::{batch_means, Estimate};
 
 /// The policies compared: the alternating cycle (discriminates), the best
-/// fixed reward (static, everyone paid alike) and the fluid policy φ*
-/// (static, each agent drawn i.i.d.).
-pub const TWO_PERIOD_POLICIES: [&str; 3] = ["cyclic", "fixed", "fluid"];
+/// fixed reward (static, everyone paid alike), the fluid policy φ* (static,
+/// each agent drawn i.i.d.) and `markov`, the joint two-period policy in
+/// which each agent alternates on its own clock (one ψ every period).
+pub const TWO_PERIOD_POLICIES: [&str; 4] = ["cyclic", "fixed", "fluid", "markov"];
 
 /// One policy's audit.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,14 +116,36 @@ pub fn two_period(size: Size) -> Result<TwoPeriodStudy> {
                 per_type[kk].push(batch_means(&veterans, 20));
             }
         }
-        let cycle: Vec<Vec<f64>> = match &config.policy.cycle {
-            Some(c) if policy == "cyclic" => c.clone(),
-            _ => vec![crate::policy::build_policy(&config, &model)?
-                .stationary_distribution()
-                .ok_or_else(|| Error::Internal("a static policy without φ".into()))?
-                .to_vec()],
+        let plans: Vec<JointPlan> = match policy {
+            "cyclic" => config
+                .policy
+                .cycle
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|phi| JointPlan::iid(phi, m))
+                .collect(),
+            "markov" => {
+                let transition = config.policy.transition.clone().unwrap_or_default();
+                let initial = config
+                    .policy
+                    .initial
+                    .clone()
+                    .unwrap_or_else(|| crate::policy::long_run_distribution(&transition));
+                vec![JointPlan {
+                    initial,
+                    transition,
+                }]
+            }
+            _ => vec![JointPlan::iid(
+                crate::policy::build_policy(&config, &model)?
+                    .stationary_distribution()
+                    .ok_or_else(|| Error::Internal("a static policy without φ".into()))?
+                    .to_vec(),
+                m,
+            )],
         };
-        let (expected_joint, expected_veterans) = expected_joint(&model, &tables, &cycle);
+        let (expected_joint, expected_veterans) = expected_joint(&model, &tables, &plans);
         rows.push(TwoPeriodRow {
             policy: policy.into(),
             profit: mean_profit(&runs),
@@ -146,24 +169,45 @@ pub fn two_period(size: Size) -> Result<TwoPeriodStudy> {
     })
 }
 
-/// The expected realized q_k of a policy paying every agent i.i.d. from
-/// φ_t (a cycle of distributions, or one), computed without simulation.
-/// Per type, v_t(j) = expected veterans at t whose previous reward was R[j]
-/// (per unit θ). In period t a veteran is paid R[i] with probability
-/// φ_t(i), so the expected pair mass is W_t(i, j) = φ_t(i) v_t(j); the λ_k
-/// newcomers, paid R[i] with probability φ_t(i), all stay; a veteran paid
-/// (i, j) stays with probability 1 − p_k(i, j):
+/// What a policy pays in one period of its cycle, as a joint policy:
+/// newcomers from `initial`, an agent paid R[j] last period from
+/// `transition[j]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointPlan {
+    /// Newcomers' distribution over R.
+    pub initial: Vec<f64>,
+    /// Row j: distribution over R given R[j] last period.
+    pub transition: Vec<Vec<f64>>,
+}
+
+impl JointPlan {
+    /// Everyone drawn i.i.d. from φ, whatever they were paid before.
+    pub fn iid(phi: Vec<f64>, m: usize) -> Self {
+        JointPlan {
+            transition: vec![phi.clone(); m],
+            initial: phi,
+        }
+    }
+}
+
+/// The expected realized q_k of a policy given as a cycle of joint plans,
+/// computed without simulation. Per type, v_t(j) = expected veterans at t
+/// whose previous reward was R[j] (per unit θ). In period t a veteran paid
+/// R[j] before is paid R[i] with probability P_t(i | j), so the expected
+/// pair mass is W_t(i, j) = P_t(i | j) v_t(j); the λ_k newcomers, paid from
+/// the initial distribution, all stay; a veteran paid (i, j) stays with
+/// probability 1 − p_k(i, j):
 ///
-///   v_{t+1}(i) = φ_t(i) (λ_k + Σ_j v_t(j) (1 − p_k(i, j))).
+///   v_{t+1}(i) = λ_k init_t(i) + Σ_j W_t(i, j) (1 − p_k(i, j)).
 ///
 /// Iterated to the periodic orbit; returns q_k (M×M, row = now) and the
 /// mean veterans per unit θ over the orbit.
 pub fn expected_joint(
     model: &Model,
     tables: &[Vec<f64>],
-    cycle: &[Vec<f64>],
+    plans: &[JointPlan],
 ) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let (m, tau) = (model.reward_count(), cycle.len());
+    let (m, tau) = (model.reward_count(), plans.len());
     let rounds = 20_000 * tau;
     let mut joint = Vec::new();
     let mut veterans = Vec::new();
@@ -173,19 +217,21 @@ pub fn expected_joint(
         let mut pairs = vec![0.0; m * m];
         let mut total = 0.0;
         for t in 0..rounds + tau {
-            let phi = &cycle[t % tau];
+            let plan = &plans[t % tau];
+            // Row-major (now i, previous j).
+            let w: Vec<f64> = (0..m * m)
+                .map(|c| plan.transition[c % m][c / m] * v[c % m])
+                .collect();
             if t >= rounds {
-                for i in 0..m {
-                    for j in 0..m {
-                        pairs[i * m + j] += phi[i] * v[j];
-                    }
-                }
+                pairs.iter_mut().zip(&w).for_each(|(a, b)| *a += b);
                 total += v.iter().sum::<f64>();
             }
             v = (0..m)
                 .map(|i| {
-                    let stay: f64 = (0..m).map(|j| v[j] * (1.0 - table[i * m + j])).sum();
-                    phi[i] * (lambda + stay)
+                    let stay: f64 = (0..m)
+                        .map(|j| w[i * m + j] * (1.0 - table[i * m + j]))
+                        .sum();
+                    lambda * plan.initial[i] + stay
                 })
                 .collect();
         }
@@ -272,6 +318,7 @@ impl TwoPeriodStudy {
             }
         }
         t.note("theory column: the expected pairs and veterans computed without simulation (a recursion on veterans by previous reward)");
+        t.note("markov: each agent alternates on its own clock (newcomers 50/50) — one joint distribution ψ every period, yet the same pairs and veterans per type as the cycle: the static ψ of Theorem G.2's construction; like the cycle it fails Definition G.1, and it pays agents of one period differently");
         t.note("fluid draws each agent's reward i.i.d.: who is still present depends on last period's reward and on the type, so realized pairs differ across types (selection); the paper's fluid model imposes ψ on all veterans and has no such effect; paying everyone one reward per period (fixed, a cycle of point masses) has none either");
         t.note("Theorem G.2: a static ψ = q_k keeps type k's veterans (Lemma G.3); under a fair policy q_k is one ψ for all types, so a static policy does as well: some optimal fair policy is static");
         t

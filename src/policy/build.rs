@@ -47,6 +47,10 @@ pub fn build_policy(config: &Config, model: &Model) -> Result<Box<dyn RewardPoli
         PolicyKind::Cyclic => Box::new(CyclicPolicy::new(policy.cycle.clone().expect("validated"))),
         PolicyKind::Fluid => Box::new(StaticPolicy::new("fluid", fluid()?.distribution)),
         PolicyKind::Belief => Box::new(belief(config, model)?),
+        PolicyKind::Markov => Box::new(super::MarkovPolicy::new(
+            policy.transition.clone().expect("validated"),
+            policy.initial.clone(),
+        )),
         // The controller steers the economy's levers; the policy reward is
         // `distribution` when given, else the lowest reward.
         PolicyKind::Custom => super::registry::build_custom(

@@ -12,6 +12,7 @@ mod belief;
 mod build;
 mod cyclic;
 mod distribution;
+mod markov;
 mod registry;
 mod static_policy;
 
@@ -19,6 +20,7 @@ pub use belief::{BeliefParameters, BeliefPolicy};
 pub use build::{build_policy, default_belief_target, solve_fluid};
 pub use cyclic::CyclicPolicy;
 pub use distribution::RewardDistribution;
+pub use markov::{long_run_distribution, MarkovPolicy};
 pub use registry::{register_policy, registered_policies, PolicyFactory};
 pub use static_policy::StaticPolicy;
 
