@@ -279,3 +279,45 @@ fn the_reference_kernel_makes_the_same_draws() {
     }
     assert!(full.float_by_balances().unwrap() > 0);
 }
+
+/// model.md E.3 / issue: events change the model inside their window only.
+/// On the steered courier scenario (1/100 scale, a year), an event that
+/// changes nothing (factor 1.0, weeks 10–30) leaves every series —
+/// levers, recommendations, float, sales, counts — bit-identical: the
+/// controller's smoothed state, the levers and the float carry through its
+/// start and its end. An event that does change the world (shopping ×0.7)
+/// still changes it, and only from its first week on.
+#[test]
+fn events_carry_the_controller_through() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/fengdou-steer.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sets = [
+        "simulation.scale=4000".to_string(),
+        "budget.annual=4.0e5".to_string(),
+    ];
+    let run = |extra: &str| {
+        let config =
+            tokensim::config::Config::from_toml(&format!("{text}{extra}"), &path, &sets).unwrap();
+        tokensim::runner::run_experiment(&config, &tokensim::runner::Progress::hidden())
+            .unwrap()
+            .remove(0)
+    };
+    let event = |factor: f64| {
+        format!(
+            "\n[[events]]\nname = \"e\"\nfrom = 10\nto = 30\nkey = \"types.0.shopping_rate\"\nfactor = {factor}\n"
+        )
+    };
+    let plain = run("");
+    let noop = run(&event(1.0));
+    assert!(plain.series == noop.series, "a no-op event changed the run");
+    assert_eq!(plain.info.budget_years, noop.info.budget_years);
+
+    let slump = run(&event(0.7));
+    let (a, b) = (
+        plain.series.tokens.as_ref().unwrap(),
+        slump.series.tokens.as_ref().unwrap(),
+    );
+    assert_eq!(a.levers[..10], b.levers[..10], "before the event");
+    assert_eq!(a.float[..10], b.float[..10]);
+    assert_ne!(a.sales, b.sales, "the slump changes purchases");
+}

@@ -130,6 +130,16 @@ impl Controller {
         }
     }
 
+    /// Takes the configuration and the believed elasticities of a new
+    /// phase (scheduled events), keeping what it has learned and the levers
+    /// it recommends.
+    pub fn reconfigure(&mut self, config: SteerConfig, economy: &Economy) {
+        let fresh = Controller::new(config, economy, self.scale);
+        self.real_elasticity = fresh.real_elasticity;
+        self.virtual_elasticity = fresh.virtual_elasticity;
+        self.config = fresh.config;
+    }
+
     /// Learns from the period just ended.
     pub fn observe(&mut self, tally: &PeriodTally) {
         let w = self.config.smoothing;

@@ -403,6 +403,48 @@ impl EconomyRuntime {
         }
     }
 
+    /// Takes the economy of a scheduled event's phase (model.md E.3: events
+    /// change the model inside their window only). What the economy has
+    /// accumulated carries through: the float, the leavers' balances, the
+    /// budget year, the levers in force and the controller's smoothed state
+    /// — an event is a change of the world, not a restart of the
+    /// controller. Only what the new phase describes is replaced: goods,
+    /// rates, signals, the controller's configuration and beliefs, and (for
+    /// fixed levers) the configured levers.
+    fn reconfigure(&mut self, economy: &Economy, scale: f64) {
+        self.controller = match (self.controller.take(), &economy.steer) {
+            (Some(mut c), Some(steer)) => {
+                c.reconfigure(steer.clone(), economy);
+                Some(c)
+            }
+            (None, Some(steer)) => {
+                let mut c = super::controller::Controller::new(steer.clone(), economy, scale);
+                c.levers = self.recommended;
+                Some(c)
+            }
+            (_, None) => None,
+        };
+        if self.controller.is_none() {
+            self.recommended = economy.levers;
+        }
+        self.budget = match (self.budget.take(), &economy.budget) {
+            (Some(mut state), Some(config)) => {
+                if config.annual != state.config.annual {
+                    state.budget = config.annual;
+                }
+                state.config = config.clone();
+                Some(state)
+            }
+            (state, _) => state,
+        };
+        self.signals = economy.signals.clone();
+        self.mall.real = economy.goods.iter().map(|g| g.real).collect();
+        self.mall.no_purchase = economy.no_purchase_weight;
+        self.mall.visit_rates = economy.shopping_rates.clone();
+        self.economy = economy.clone();
+        self.rebuild_tasks();
+    }
+
     /// Task-count distributions for the levers in force.
     fn rebuild_tasks(&mut self) {
         for (k, d) in self.tasks.iter_mut().enumerate() {
@@ -648,22 +690,7 @@ impl Simulation {
             self.policy = policy;
         }
         if let (Some(runtime), Some(economy)) = (&mut self.economy, &model.economy) {
-            let (float, departed, budget) =
-                (runtime.float, runtime.departed, runtime.budget.take());
-            let mut next = EconomyRuntime::new(economy, self.scale);
-            next.float = float;
-            next.departed = departed;
-            next.budget = match (budget, &economy.budget) {
-                (Some(mut state), Some(config)) => {
-                    if config.annual != state.config.annual {
-                        state.budget = config.annual;
-                    }
-                    state.config = config.clone();
-                    Some(state)
-                }
-                (state, _) => state,
-            };
-            *runtime = next;
+            runtime.reconfigure(economy, self.scale);
         }
         self.model = model;
         Ok(())
