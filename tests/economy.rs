@@ -90,6 +90,7 @@ fn float_identity_holds_exactly_every_period() {
         let mut sim = simulation(&config, 0);
         let mut previous = sim.float_by_balances().unwrap();
         let mut forfeited = 0;
+        let mut dormant = 0;
         for _ in 0..config.simulation.periods {
             let t = sim.step().clone();
             assert_eq!(
@@ -102,11 +103,19 @@ fn float_identity_holds_exactly_every_period() {
                 "period {}",
                 t.period
             );
+            // Active + dormant = K_t; active is what the couriers present hold.
+            assert_eq!(Some(t.float - t.dormant_float), sim.active_balances());
+            if forfeit == "true" {
+                assert_eq!(t.dormant_float, 0, "forfeited balances leave the float");
+            }
+            assert!(t.dormant_float >= dormant, "leavers never come back");
+            dormant = t.dormant_float;
             assert!(t.issuance > 0 && t.redeemed_real > 0 && t.redeemed_virtual > 0);
             previous = t.float;
             forfeited += t.forfeited;
         }
         assert_eq!(forfeited > 0, forfeit == "true");
+        assert_eq!(dormant > 0, forfeit == "false");
     }
 }
 

@@ -582,6 +582,11 @@ impl Simulation {
                     ratchet: b.config.ratchet,
                 };
                 let left = (ppy - period.rem_euclid(ppy)) as u32;
+                // The band still acts on the whole float K_t. model.md E.3
+                // wants the active float (K_t − dormant); with today's
+                // controller and mall that reverses the steering row
+                // (virtual −32 %), so the switch waits for the valve to
+                // steer the budget (issue 12, points 2 and 4).
                 e.recommended = c.recommend(e.float as f64, &view, left);
             }
             e.set_levers(period);
@@ -635,6 +640,7 @@ impl Simulation {
             e.float = e.float + o.issuance - o.redeemed_real - o.redeemed_virtual - o.forfeited;
             e.departed += o.departed_balances;
             o.float = e.float;
+            o.dormant_float = e.departed;
             o.levers = [
                 e.levers.issuance_rate,
                 e.levers.real_price_mult,
@@ -836,6 +842,13 @@ impl Simulation {
     pub fn float_by_balances(&self) -> Option<u64> {
         let e = self.economy.as_ref()?;
         Some(self.store.balances().map(|(_, b)| b).sum::<u64>() + e.departed)
+    }
+
+    /// Token economy: Σ balances of the agents present, computed directly —
+    /// the active float, which must equal `float − dormant_float`.
+    pub fn active_balances(&self) -> Option<u64> {
+        self.economy.as_ref()?;
+        Some(self.store.balances().map(|(_, b)| b).sum())
     }
 
     /// Token economy: the budget years closed so far.

@@ -37,6 +37,10 @@ pub struct PeriodTally {
     pub cash_cost: f64,
     /// K_t: tokens outstanding after this period, set after reduction.
     pub float: u64,
+    /// The dormant part of K_t: balances kept by agents who have left
+    /// (never redeemed: breakage), set after reduction. The active float is
+    /// `float − dormant_float`, the balances of agents present.
+    pub dormant_float: u64,
     /// The levers in force: issuance rate, real and virtual price multipliers.
     pub levers: [f64; 3],
     /// The levers recommended before operator overrides.
@@ -68,6 +72,7 @@ impl PeriodTally {
             sales: vec![0; goods],
             cash_cost: 0.0,
             float: 0,
+            dormant_float: 0,
             levers: [f64::NAN; 3],
             recommended_levers: [f64::NAN; 3],
         }

@@ -329,6 +329,12 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
             "tokens",
             "F_t: balances forfeited by leavers",
         ),
+        (
+            "dormant_float",
+            &t.dormant_float,
+            "tokens",
+            "the part of float held by agents who left (kept, never redeemed); active float = float - dormant_float",
+        ),
         ("tasks", &t.tasks, "tasks", "tasks completed"),
     ];
     for (name, values, units, description) in tokens {

@@ -57,6 +57,10 @@ pub struct TokenSeries {
     pub float: Vec<u64>,
     /// F_t, [T].
     pub forfeited: Vec<u64>,
+    /// Dormant float (leavers' balances), [T]; the active float is
+    /// `float − dormant_float`.
+    #[serde(default)]
+    pub dormant_float: Vec<u64>,
     /// Levers in force: issuance rate, real and virtual price multipliers, [T][3].
     pub levers: Vec<[f64; 3]>,
     /// The levers recommended before operator overrides, [T][3].
@@ -117,6 +121,7 @@ impl Series {
             t.redeemed_virtual.push(tally.redeemed_virtual);
             t.cash_cost.push(tally.cash_cost);
             t.float.push(tally.float);
+            t.dormant_float.push(tally.dormant_float);
             t.forfeited.push(tally.forfeited);
             t.levers.push(tally.levers);
             t.recommended_levers.push(tally.recommended_levers);
