@@ -10,6 +10,7 @@
 
 mod agents;
 mod controller;
+mod economy;
 mod economy_kernel;
 mod initial;
 mod kernel;
@@ -20,6 +21,7 @@ mod tally;
 
 pub use agents::{AgentChunk, AgentStore, CHUNK_CAPACITY};
 pub use controller::inverse_normal;
+pub use economy::BudgetYear;
 pub use rng::{splitmix64, Purpose, StreamKey, StreamRng};
-pub use simulation::{BudgetYear, Simulation, SimulationBuilder, SimulationState};
+pub use simulation::{Simulation, SimulationBuilder, SimulationState};
 pub use tally::PeriodTally;

@@ -10,16 +10,15 @@ use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
 use super::agents::AgentStore;
-use super::economy_kernel::{
-    reference_step_chunk_economy, step_chunk_economy, EconomyInputs, MallView,
-};
+use super::economy::{BudgetState, BudgetYear, EconomyRuntime};
+use super::economy_kernel::{reference_step_chunk_economy, step_chunk_economy};
 use super::initial::{default_burn_in, draw_steady_state, exact_steady_state_possible};
 use super::kernel::{reference_step_chunk, step_chunk, StepInputs};
 use super::rng::{Purpose, StreamKey, StreamRng};
 use super::tally::PeriodTally;
-use crate::config::{DepartureSignal, InitialState};
+use crate::config::InitialState;
 use crate::error::Result;
-use crate::model::{DepartureFn, Economy, Levers, Model};
+use crate::model::{DepartureFn, Levers, Model};
 use crate::policy::{PolicyContext, RewardPlan, RewardPolicy};
 use crate::record::{LeaverHistograms, LeaverState};
 
@@ -309,203 +308,6 @@ impl SimulationState {
     }
 }
 
-/// One closed budget year.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct BudgetYear {
-    /// B_y.
-    pub budget: f64,
-    /// C_y: cash cost of real goods in the year.
-    pub cost: f64,
-    /// Π_y = κ_o (C − B)^+ + κ_u (B − C)^+.
-    pub penalty: f64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct BudgetState {
-    config: crate::config::BudgetConfig,
-    budget: f64,
-    cost: f64,
-    years: Vec<BudgetYear>,
-}
-
-impl BudgetState {
-    fn new(config: crate::config::BudgetConfig) -> Self {
-        BudgetState {
-            budget: config.annual,
-            cost: 0.0,
-            years: Vec::new(),
-            config,
-        }
-    }
-
-    /// Closes the year: penalty, then B_{y+1} = B_y − ρ (B_y − C_y)^+.
-    fn close_year(&mut self) {
-        let (b, c) = (self.budget, self.cost);
-        let penalty = self.config.over_penalty * (c - b).max(0.0)
-            + self.config.under_penalty * (b - c).max(0.0);
-        self.years.push(BudgetYear {
-            budget: b,
-            cost: c,
-            penalty,
-        });
-        self.budget = b - self.config.ratchet * (b - c).max(0.0);
-        self.cost = 0.0;
-    }
-}
-
-/// The token economy's running state.
-#[derive(Debug, Clone)]
-struct EconomyRuntime {
-    economy: Economy,
-    /// What the levers would be without operators (the configured levers).
-    recommended: Levers,
-    /// The levers in force this period.
-    levers: Levers,
-    /// The lever controller, under `policy.kind = "steer"`.
-    controller: Option<super::controller::Controller>,
-    mall: MallView,
-    tasks: Vec<Option<super::poisson::SmallPoisson>>,
-    signals: Vec<DepartureSignal>,
-    /// K_t.
-    float: u64,
-    /// Balances kept by leavers (part of the float when not forfeited).
-    departed: u64,
-    budget: Option<BudgetState>,
-}
-
-impl EconomyRuntime {
-    fn new(economy: &Economy, scale: f64) -> Self {
-        let levers = economy.levers;
-        let k = economy.task_rates.len();
-        EconomyRuntime {
-            tasks: (0..k)
-                .map(|kk| {
-                    super::poisson::SmallPoisson::new(economy.task_mean(kk, levers.issuance_rate))
-                })
-                .collect(),
-            signals: economy.signals.clone(),
-            mall: MallView {
-                real: economy.goods.iter().map(|g| g.real).collect(),
-                no_purchase: economy.no_purchase_weight,
-                visit_rates: economy.shopping_rates.clone(),
-                ..MallView::default()
-            },
-            float: 0,
-            departed: 0,
-            budget: economy.budget.clone().map(BudgetState::new),
-            controller: economy
-                .steer
-                .clone()
-                .map(|s| super::controller::Controller::new(s, economy, scale)),
-            economy: economy.clone(),
-            recommended: levers,
-            levers,
-        }
-    }
-
-    /// Takes the economy of a scheduled event's phase (model.md E.3: events
-    /// change the model inside their window only). What the economy has
-    /// accumulated carries through: the float, the leavers' balances, the
-    /// budget year, the levers in force and the controller's smoothed state
-    /// — an event is a change of the world, not a restart of the
-    /// controller. Only what the new phase describes is replaced: goods,
-    /// rates, signals, the controller's configuration and beliefs, and (for
-    /// fixed levers) the configured levers.
-    fn reconfigure(&mut self, economy: &Economy, scale: f64) {
-        self.controller = match (self.controller.take(), &economy.steer) {
-            (Some(mut c), Some(steer)) => {
-                c.reconfigure(steer.clone(), economy);
-                Some(c)
-            }
-            (None, Some(steer)) => {
-                let mut c = super::controller::Controller::new(steer.clone(), economy, scale);
-                c.levers = self.recommended;
-                Some(c)
-            }
-            (_, None) => None,
-        };
-        if self.controller.is_none() {
-            self.recommended = economy.levers;
-        }
-        self.budget = match (self.budget.take(), &economy.budget) {
-            (Some(mut state), Some(config)) => {
-                if config.annual != state.config.annual {
-                    state.budget = config.annual;
-                }
-                state.config = config.clone();
-                Some(state)
-            }
-            (state, _) => state,
-        };
-        self.signals = economy.signals.clone();
-        self.mall.real = economy.goods.iter().map(|g| g.real).collect();
-        self.mall.no_purchase = economy.no_purchase_weight;
-        self.mall.visit_rates = economy.shopping_rates.clone();
-        self.economy = economy.clone();
-        self.rebuild_tasks();
-    }
-
-    /// Task-count distributions for the levers in force.
-    fn rebuild_tasks(&mut self) {
-        for (k, d) in self.tasks.iter_mut().enumerate() {
-            *d = super::poisson::SmallPoisson::new(
-                self.economy.task_mean(k, self.levers.issuance_rate),
-            );
-        }
-    }
-
-    /// Applies the operator overrides of period `t`; when the issuance rate
-    /// changes, the task rates follow (effort responds to ι).
-    fn set_levers(&mut self, t: i64) {
-        let levers = self.economy.implemented(self.recommended, t);
-        if levers.issuance_rate != self.levers.issuance_rate {
-            for (k, d) in self.tasks.iter_mut().enumerate() {
-                *d = super::poisson::SmallPoisson::new(
-                    self.economy.task_mean(k, levers.issuance_rate),
-                );
-            }
-        }
-        self.levers = levers;
-    }
-
-    /// The per-period inputs of the economy kernels.
-    fn inputs(&self) -> EconomyInputs<'_> {
-        EconomyInputs {
-            mall: &self.mall,
-            tasks: &self.tasks,
-            issuance_rate: self.levers.issuance_rate,
-            signals: &self.signals,
-            forfeit: self.economy.forfeit_on_departure,
-        }
-    }
-
-    /// Prices, order and attractions of the goods on sale this period; real
-    /// goods are off sale once a hard-capped budget is spent.
-    fn prepare_mall(&mut self) {
-        let capped = self
-            .budget
-            .as_ref()
-            .is_some_and(|b| b.config.hard_cap && b.cost >= b.budget);
-        let e = &self.economy;
-        let mall = &mut self.mall;
-        mall.order.clear();
-        mall.order
-            .extend((0..e.goods.len()).filter(|&j| !(capped && e.goods[j].real)));
-        let levers = self.levers;
-        mall.order.sort_by_key(|&j| (e.price(j, &levers), j));
-        mall.prices.clear();
-        mall.prices
-            .extend(mall.order.iter().map(|&j| e.price(j, &levers)));
-        mall.cumulative.clear();
-        let mut total = 0.0;
-        for (&j, &p) in mall.order.iter().zip(&mall.prices) {
-            total += e.attraction(j, p);
-            mall.cumulative.push(total);
-        }
-        mall.tabulate_rates();
-    }
-}
-
 impl Simulation {
     /// The period the next [`Simulation::step`] will simulate.
     pub fn period(&self) -> i64 {
@@ -572,25 +374,7 @@ impl Simulation {
         let key = self.key;
         let leavers = &self.leavers;
         if let Some(e) = &mut self.economy {
-            if let (Some(c), Some(b)) = (&mut e.controller, &e.budget) {
-                let ppy = e.economy.periods_per_year as i64;
-                let view = super::controller::BudgetView {
-                    budget: b.budget,
-                    spent: b.cost,
-                    over_penalty: b.config.over_penalty,
-                    under_penalty: b.config.under_penalty,
-                    ratchet: b.config.ratchet,
-                };
-                let left = (ppy - period.rem_euclid(ppy)) as u32;
-                // The band still acts on the whole float K_t. model.md E.3
-                // wants the active float (K_t − dormant); with today's
-                // controller and mall that reverses the steering row
-                // (virtual −32 %), so the switch waits for the valve to
-                // steer the budget (issue 12, points 2 and 4).
-                e.recommended = c.recommend(e.float as f64, &view, left);
-            }
-            e.set_levers(period);
-            e.prepare_mall();
+            e.before_period(period);
         }
         let economy = self.economy.as_ref().map(EconomyRuntime::inputs);
         self.store
@@ -629,36 +413,7 @@ impl Simulation {
         }
         self.record_announced();
         if let Some(e) = &mut self.economy {
-            let o = &mut self.outcome;
-            o.cash_cost = o
-                .sales
-                .iter()
-                .zip(&e.economy.goods)
-                .map(|(&n, g)| n as f64 * g.cash_cost)
-                .sum();
-            // The float identity K_t = K_{t−1} + I_t − R_t − F_t, in integers.
-            e.float = e.float + o.issuance - o.redeemed_real - o.redeemed_virtual - o.forfeited;
-            e.departed += o.departed_balances;
-            o.float = e.float;
-            o.dormant_float = e.departed;
-            o.levers = [
-                e.levers.issuance_rate,
-                e.levers.real_price_mult,
-                e.levers.virtual_price_mult,
-            ];
-            if let Some(c) = &mut e.controller {
-                c.observe(o);
-            }
-            let r = e.recommended;
-            o.recommended_levers = [r.issuance_rate, r.real_price_mult, r.virtual_price_mult];
-            if period >= 0 {
-                if let Some(b) = &mut e.budget {
-                    b.cost += o.cash_cost;
-                    if (period + 1) % e.economy.periods_per_year as i64 == 0 {
-                        b.close_year();
-                    }
-                }
-            }
+            e.after_period(&mut self.outcome, period);
         }
         self.has_previous = true;
         self.period += 1;
