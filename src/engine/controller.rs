@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::tally::PeriodTally;
 use crate::config::SteerConfig;
 use crate::model::{Economy, Levers};
+use crate::policy::{BudgetView, LeverContext, LeverController};
 
 /// Φ⁻¹(p), Acklam's rational approximation (relative error < 1.2e-9).
 pub fn inverse_normal(p: f64) -> f64 {
@@ -99,15 +100,6 @@ pub(crate) struct Controller {
     scale: f64,
     /// The recommendation in force.
     pub levers: Levers,
-}
-
-/// What the controller sees of the budget year.
-pub(crate) struct BudgetView {
-    pub budget: f64,
-    pub spent: f64,
-    pub over_penalty: f64,
-    pub under_penalty: f64,
-    pub ratchet: f64,
 }
 
 impl Controller {
@@ -220,6 +212,43 @@ impl Controller {
             self.levers.issuance_rate *= 1.0 + c.issuance_step;
         }
         self.levers
+    }
+}
+
+impl LeverController for Controller {
+    fn name(&self) -> &str {
+        "steer"
+    }
+
+    /// Steers only with a budget to steer to; without one the
+    /// recommendation stays where it is.
+    fn recommend(&mut self, ctx: &LeverContext) -> Levers {
+        match &ctx.budget {
+            // The band still acts on the whole float K_t. model.md E.3
+            // wants the active float; with today's controller and mall that
+            // reverses the steering row (virtual −32 %), so the switch waits
+            // for the valve to steer the budget (issue 12, points 2 and 4).
+            Some(budget) => Controller::recommend(self, ctx.float, budget, ctx.periods_left),
+            None => self.levers,
+        }
+    }
+
+    fn observe(&mut self, tally: &PeriodTally) {
+        Controller::observe(self, tally);
+    }
+
+    fn reconfigure(&mut self, economy: &Economy) {
+        let config = economy.steer.clone().unwrap_or_else(|| self.config.clone());
+        Controller::reconfigure(self, config, economy);
+    }
+
+    fn save_state(&self) -> Vec<u8> {
+        rmp_serde::to_vec_named(self).expect("the controller serializes")
+    }
+
+    fn restore_state(&mut self, state: &[u8]) -> Result<(), String> {
+        *self = rmp_serde::from_slice(state).map_err(|e| format!("steer controller: {e}"))?;
+        Ok(())
     }
 }
 

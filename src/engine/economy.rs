@@ -12,6 +12,7 @@ use super::economy_kernel::{EconomyInputs, MallView};
 use super::tally::PeriodTally;
 use crate::config::DepartureSignal;
 use crate::model::{Economy, Levers};
+use crate::policy::{BudgetView, FixedLevers, LeverContext, LeverController};
 
 /// One closed budget year.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -58,15 +59,16 @@ impl BudgetState {
 }
 
 /// The token economy's running state.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct EconomyRuntime {
     pub(super) economy: Economy,
     /// What the levers would be without operators (the configured levers).
     pub(super) recommended: Levers,
     /// The levers in force this period.
     pub(super) levers: Levers,
-    /// The lever controller, under `policy.kind = "steer"`.
-    pub(super) controller: Option<super::controller::Controller>,
+    /// Who sets the levers: `steer` under `policy.kind = "steer"`, else
+    /// the configured levers.
+    pub(super) controller: Box<dyn LeverController>,
     pub(super) mall: MallView,
     pub(super) tasks: Vec<Option<super::poisson::SmallPoisson>>,
     pub(super) signals: Vec<DepartureSignal>,
@@ -97,10 +99,14 @@ impl EconomyRuntime {
             float: 0,
             departed: 0,
             budget: economy.budget.clone().map(BudgetState::new),
-            controller: economy
-                .steer
-                .clone()
-                .map(|s| super::controller::Controller::new(s, economy, scale)),
+            controller: match &economy.steer {
+                Some(s) => Box::new(super::controller::Controller::new(
+                    s.clone(),
+                    economy,
+                    scale,
+                )),
+                None => Box::new(FixedLevers::new(economy)),
+            },
             economy: economy.clone(),
             recommended: levers,
             levers,
@@ -116,19 +122,19 @@ impl EconomyRuntime {
     /// rates, signals, the controller's configuration and beliefs, and (for
     /// fixed levers) the configured levers.
     pub(super) fn reconfigure(&mut self, economy: &Economy, scale: f64) {
-        self.controller = match (self.controller.take(), &economy.steer) {
-            (Some(mut c), Some(steer)) => {
-                c.reconfigure(steer.clone(), economy);
-                Some(c)
-            }
-            (None, Some(steer)) => {
+        let steering = self.controller.name() == "steer";
+        match &economy.steer {
+            Some(_) if steering => self.controller.reconfigure(economy),
+            Some(steer) => {
+                // The controller starts from the levers in force.
                 let mut c = super::controller::Controller::new(steer.clone(), economy, scale);
                 c.levers = self.recommended;
-                Some(c)
+                self.controller = Box::new(c);
             }
-            (_, None) => None,
-        };
-        if self.controller.is_none() {
+            None if steering => self.controller = Box::new(FixedLevers::new(economy)),
+            None => self.controller.reconfigure(economy),
+        }
+        if !steering && economy.steer.is_none() {
             self.recommended = economy.levers;
         }
         self.budget = match (self.budget.take(), &economy.budget) {
@@ -212,23 +218,21 @@ impl EconomyRuntime {
     /// Before the agents work: the controller recommends (under `steer`),
     /// operators override, the mall is priced.
     pub(super) fn before_period(&mut self, period: i64) {
-        if let (Some(c), Some(b)) = (&mut self.controller, &self.budget) {
-            let ppy = self.economy.periods_per_year as i64;
-            let view = super::controller::BudgetView {
-                budget: b.budget,
-                spent: b.cost,
-                over_penalty: b.config.over_penalty,
-                under_penalty: b.config.under_penalty,
-                ratchet: b.config.ratchet,
-            };
-            let left = (ppy - period.rem_euclid(ppy)) as u32;
-            // The band still acts on the whole float K_t. model.md E.3
-            // wants the active float (K_t − dormant); with today's
-            // controller and mall that reverses the steering row
-            // (virtual −32 %), so the switch waits for the valve to
-            // steer the budget (issue 12, points 2 and 4).
-            self.recommended = c.recommend(self.float as f64, &view, left);
-        }
+        let ppy = self.economy.periods_per_year as i64;
+        let budget = self.budget.as_ref().map(|b| BudgetView {
+            budget: b.budget,
+            spent: b.cost,
+            over_penalty: b.config.over_penalty,
+            under_penalty: b.config.under_penalty,
+            ratchet: b.config.ratchet,
+        });
+        self.recommended = self.controller.recommend(&LeverContext {
+            period,
+            float: self.float as f64,
+            active_float: (self.float - self.departed) as f64,
+            budget,
+            periods_left: (ppy - period.rem_euclid(ppy)) as u32,
+        });
         self.set_levers(period);
         self.prepare_mall();
     }
@@ -252,9 +256,7 @@ impl EconomyRuntime {
             self.levers.real_price_mult,
             self.levers.virtual_price_mult,
         ];
-        if let Some(c) = &mut self.controller {
-            c.observe(o);
-        }
+        self.controller.observe(o);
         let r = self.recommended;
         o.recommended_levers = [r.issuance_rate, r.real_price_mult, r.virtual_price_mult];
         if period >= 0 {

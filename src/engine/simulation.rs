@@ -296,7 +296,8 @@ struct EconomyState {
     float: u64,
     departed: u64,
     budget: Option<BudgetState>,
-    controller: Option<super::controller::Controller>,
+    /// The lever controller's own state ([`crate::policy::LeverController::save_state`]).
+    controller: Vec<u8>,
     recommended: Levers,
     levers: Levers,
 }
@@ -545,7 +546,7 @@ impl Simulation {
                 float: e.float,
                 departed: e.departed,
                 budget: e.budget.clone(),
-                controller: e.controller.clone(),
+                controller: e.controller.save_state(),
                 recommended: e.recommended,
                 levers: e.levers,
             }),
@@ -583,7 +584,9 @@ impl Simulation {
             e.float = saved.float;
             e.departed = saved.departed;
             e.budget = saved.budget;
-            e.controller = saved.controller;
+            e.controller
+                .restore_state(&saved.controller)
+                .map_err(|e| bad(&e))?;
             e.recommended = saved.recommended;
             e.levers = saved.levers;
             e.rebuild_tasks();
