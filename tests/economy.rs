@@ -271,22 +271,28 @@ fn bad_economy_input_is_rejected() {
 /// balances as the full kernel, period after period.
 #[test]
 fn the_reference_kernel_makes_the_same_draws() {
-    let text = ECONOMY
-        .replace("departure_signal = \"credited\"\n", "")
-        .replace(
-            "periods_per_year = 52",
-            "periods_per_year = 52\nforfeit_on_departure = true",
-        );
-    assert!(text.contains("forfeit_on_departure = true") && !text.contains("\"credited\""));
-    let config = config(&text);
-    let (mut full, mut reference) = (simulation(&config, 0), simulation(&config, 0));
-    for _ in 0..30 {
-        full.step();
-        assert!(reference.step_reference());
-        assert_eq!(full.population(), reference.population());
-        assert_eq!(full.float_by_balances(), reference.float_by_balances());
+    assert!(ECONOMY.contains("departure_signal = \"credited\""));
+    // With the shipped signal (tokens credited) and with the reward signal.
+    for signal in ["credited", "reward"] {
+        let text = ECONOMY
+            .replace(
+                "departure_signal = \"credited\"",
+                &format!("departure_signal = \"{signal}\""),
+            )
+            .replace(
+                "periods_per_year = 52",
+                "periods_per_year = 52\nforfeit_on_departure = true",
+            );
+        let config = config(&text);
+        let (mut full, mut reference) = (simulation(&config, 0), simulation(&config, 0));
+        for _ in 0..30 {
+            full.step();
+            assert!(reference.step_reference());
+            assert_eq!(full.population(), reference.population(), "{signal}");
+            assert_eq!(full.float_by_balances(), reference.float_by_balances());
+        }
+        assert!(full.float_by_balances().unwrap() > 0);
     }
-    assert!(full.float_by_balances().unwrap() > 0);
 }
 
 /// model.md E.3 / issue: events change the model inside their window only.

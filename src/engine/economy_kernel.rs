@@ -182,18 +182,7 @@ pub(crate) fn step_chunk_economy(
             }
         });
 
-        let p = match economy.signals[k] {
-            DepartureSignal::Reward => inputs.departures[k].probability(history, tenure),
-            DepartureSignal::Credited => {
-                if tenure <= inputs.departures[k].grace_periods() {
-                    0.0
-                } else {
-                    inputs.departures[k]
-                        .at_value(credited as f64)
-                        .unwrap_or(0.0)
-                }
-            }
-        };
+        let p = departure_probability(economy, inputs, k, history, tenure, credited);
         let leaves = p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p);
         if leaves {
             tally.departures[k] += 1;
@@ -214,6 +203,33 @@ pub(crate) fn step_chunk_economy(
         }
     }
     chunk.len = kept;
+}
+
+/// The probability that a courier of type `k` leaves after this period:
+/// by its departure function of the reward history, or — with
+/// `departure_signal = "credited"` — of the tokens credited this period
+/// (grace periods honoured either way). Shared by the full and the
+/// reference kernels, so both decide alike.
+#[inline(always)]
+fn departure_probability(
+    economy: &EconomyInputs<'_>,
+    inputs: &StepInputs<'_>,
+    k: usize,
+    history: u64,
+    tenure: u32,
+    credited: u64,
+) -> f64 {
+    let departure = &inputs.departures[k];
+    match economy.signals[k] {
+        DepartureSignal::Reward => departure.probability(history, tenure),
+        DepartureSignal::Credited => {
+            if tenure <= departure.grace_periods() {
+                0.0
+            } else {
+                departure.at_value(credited as f64).unwrap_or(0.0)
+            }
+        }
+    }
 }
 
 /// The reference kernel with the token economy: the least per-agent work
@@ -244,7 +260,7 @@ pub(crate) fn reference_step_chunk_economy(
         let balance = economy
             .mall
             .shop(k as usize, chunk.balance[i] + credited, rng, |_| {});
-        let p = inputs.departures[k as usize].probability(history, tenure);
+        let p = departure_probability(economy, inputs, k as usize, history, tenure, credited);
         if !(p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p)) {
             chunk.type_id[kept] = k;
             chunk.history[kept] = history;
