@@ -134,9 +134,6 @@ impl EconomyRuntime {
             None if steering => self.controller = Box::new(FixedLevers::new(economy)),
             None => self.controller.reconfigure(economy),
         }
-        if !steering && economy.steer.is_none() {
-            self.recommended = economy.levers;
-        }
         self.budget = match (self.budget.take(), &economy.budget) {
             (Some(mut state), Some(config)) => {
                 if config.annual != state.config.annual {

@@ -230,59 +230,73 @@ fn study(
     })
 }
 
-/// Long-run average of F over the periodic orbit of a cyclic policy in the
-/// fluid system (memoryless departures): the recursion n_k(t+1) = λ_k +
-/// n_k(t)(1 − p_k(φ_t)) is iterated to its periodic fixed point.
-pub fn cyclic_fluid_value(model: &Model, cycle: &[Vec<f64>]) -> f64 {
-    let mut n: Vec<f64> = model.types.iter().map(|t| t.arrival_rate).collect();
-    let tau = cycle.len();
-    let mut value = 0.0;
-    for round in 0..100_000 {
-        let mut total = 0.0;
-        for phi in cycle {
-            let n_total: f64 = n.iter().sum();
-            total += model.revenue.value(n_total)
-                - model.cost_per_token * n_total * model.mean_reward(phi);
-            for (kk, t) in model.types.iter().enumerate() {
-                n[kk] = t.arrival_rate + n[kk] * (1.0 - t.departure.under_distribution(phi));
-            }
-        }
-        let average = total / tau as f64;
-        if round > 10 && (average - value).abs() < 1e-13 {
-            return average;
-        }
-        value = average;
-    }
-    value
-}
-
-/// Exact long-run expected profit per unit θ of a cyclic policy in a market
-/// of size θ (memoryless departures): every agent leaves independently with
-/// p_k(φ_t), so N_k(t) is Poisson with mean θ n_k(t) on the periodic orbit
-/// of the fluid recursion (Poisson thinning holds for any sequence φ_t),
-/// and the profit averages E[f(N(t)/θ)] − c n(t) r(φ_t) over the orbit.
-pub fn cyclic_market_value(model: &Model, cycle: &[Vec<f64>], theta: f64) -> f64 {
-    let problem = FluidProblem::new(model);
+/// n_k(t) of the fluid recursion n_k(t+1) = λ_k + n_k(t)(1 − p_k(φ_t))
+/// (memoryless departures) on the periodic orbit of `cycle`: one vector of
+/// populations per period of the cycle, in its order.
+fn periodic_orbit(model: &Model, cycle: &[Vec<f64>]) -> Vec<Vec<f64>> {
     let mut n: Vec<f64> = model.types.iter().map(|t| t.arrival_rate).collect();
     let step = |n: &mut Vec<f64>, phi: &[f64]| {
         for (kk, t) in model.types.iter().enumerate() {
             n[kk] = t.arrival_rate + n[kk] * (1.0 - t.departure.under_distribution(phi));
         }
     };
-    // To the periodic orbit (the recursion contracts at rate max_k (1 − p_k)).
+    // The recursion contracts at rate max_k (1 − p_k(φ)) per period; stop
+    // when a whole cycle no longer moves it.
     for _ in 0..100_000 {
+        let before = n.clone();
         for phi in cycle {
             step(&mut n, phi);
         }
+        if n.iter()
+            .zip(&before)
+            .all(|(a, b)| (a - b).abs() <= 1e-15 * a.abs().max(1.0))
+        {
+            break;
+        }
     }
-    let mut total = 0.0;
-    for phi in cycle {
-        let n_total: f64 = n.iter().sum();
-        total += crate::fluid::expected_revenue(&problem, n_total, theta)
-            - model.cost_per_token * n_total * model.mean_reward(phi);
-        step(&mut n, phi);
-    }
-    total / cycle.len() as f64
+    cycle
+        .iter()
+        .map(|phi| {
+            let now = n.clone();
+            step(&mut n, phi);
+            now
+        })
+        .collect()
+}
+
+/// Long-run average of F over the periodic orbit of a cyclic policy in the
+/// fluid system (memoryless departures).
+pub fn cyclic_fluid_value(model: &Model, cycle: &[Vec<f64>]) -> f64 {
+    let orbit = periodic_orbit(model, cycle);
+    cycle
+        .iter()
+        .zip(&orbit)
+        .map(|(phi, n)| {
+            let n_total: f64 = n.iter().sum();
+            model.revenue.value(n_total) - model.cost_per_token * n_total * model.mean_reward(phi)
+        })
+        .sum::<f64>()
+        / cycle.len() as f64
+}
+
+/// Exact long-run expected profit per unit θ of a cyclic policy in a market
+/// of size θ (memoryless departures): every agent leaves independently with
+/// p_k(φ_t), so N_k(t) is Poisson with mean θ n_k(t) on the periodic orbit
+/// (Poisson thinning holds for any sequence φ_t), and the profit averages
+/// E[f(N(t)/θ)] − c n(t) r(φ_t) over the orbit.
+pub fn cyclic_market_value(model: &Model, cycle: &[Vec<f64>], theta: f64) -> f64 {
+    let problem = FluidProblem::new(model);
+    let orbit = periodic_orbit(model, cycle);
+    cycle
+        .iter()
+        .zip(&orbit)
+        .map(|(phi, n)| {
+            let n_total: f64 = n.iter().sum();
+            crate::fluid::expected_revenue(&problem, n_total, theta)
+                - model.cost_per_token * n_total * model.mean_reward(phi)
+        })
+        .sum::<f64>()
+        / cycle.len() as f64
 }
 
 /// Part D's closed form: under the alternating cycle on R = {0, r̄} type k is

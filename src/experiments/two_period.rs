@@ -156,7 +156,7 @@ pub fn two_period(size: Size) -> Result<TwoPeriodStudy> {
                 .map(|e| super::pooled(e.into_iter()))
                 .collect(),
             lemma_veterans: lemma,
-            expected_gap: max_pair_gap(&expected_joint),
+            expected_gap: crate::fairness::max_pairwise_gap(&expected_joint),
             expected_joint,
             expected_veterans,
         });
@@ -239,16 +239,6 @@ pub fn expected_joint(
         veterans.push(total / tau as f64);
     }
     (joint, veterans)
-}
-
-fn max_pair_gap(q: &[Vec<f64>]) -> f64 {
-    let mut gap = 0.0f64;
-    for a in 0..q.len() {
-        for b in a + 1..q.len() {
-            gap = gap.max(crate::fairness::max_abs_difference(&q[a], &q[b]));
-        }
-    }
-    gap
 }
 
 /// p_k(r, r') row-major (now, previous), for a `joint_table` type.

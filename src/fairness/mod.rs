@@ -51,6 +51,20 @@ pub fn total_variation(a: &[f64], b: &[f64]) -> f64 {
     0.5 * a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>()
 }
 
+/// max over pairs of rows and entries of |a − b| (rows of NaN skipped).
+pub fn max_pairwise_gap(rows: &[Vec<f64>]) -> f64 {
+    let mut gap = 0.0f64;
+    for a in 0..rows.len() {
+        for b in a + 1..rows.len() {
+            let g = max_abs_difference(&rows[a], &rows[b]);
+            if !g.is_nan() {
+                gap = gap.max(g);
+            }
+        }
+    }
+    gap
+}
+
 /// max_r |a(r) − b(r)|.
 pub fn max_abs_difference(a: &[f64], b: &[f64]) -> f64 {
     a.iter()

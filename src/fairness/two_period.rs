@@ -81,12 +81,7 @@ pub fn two_period_fairness_of(
         .zip(&veterans)
         .map(|(row, &total)| super::shares(row, total))
         .collect();
-    let mut max_gap = 0.0f64;
-    for a in 0..k {
-        for b in a + 1..k {
-            max_gap = max_gap.max(super::max_abs_difference(&joint[a], &joint[b]));
-        }
-    }
+    let max_gap = super::max_pairwise_gap(&joint);
     Some(TwoPeriodFairness {
         joint,
         mean_veterans: veterans.iter().map(|&v| v as f64 / window as f64).collect(),
