@@ -55,7 +55,7 @@ pub struct TwoPeriodStudy {
 /// Runs the policies of [`TWO_PERIOD_POLICIES`] and audits Definition G.1.
 pub fn two_period(size: Size) -> Result<TwoPeriodStudy> {
     let (periods, replications) = match size {
-        Size::Quick => (3_000, 3),
+        Size::Quick => (3_000, 12),
         Size::Full => (20_000, 8),
     };
     let name = "two-period.toml";
