@@ -46,8 +46,8 @@ fn one_year_is_the_critical_fractile() {
     let achieved = normal_cdf((b - mu) / (p.cv * b));
     let fractile = p.over_penalty
         / (p.over_penalty + p.under_penalty + p.ratchet * p.discount * p.terminal_value);
-    // Decision grid step 0.3 × 100 / 3000 = 0.01 yuan ≈ 0.0033 σ: the
-    // fractile is met to the density × step, ≈ 0.0015.
+    // Decision grid step 10σ / 3000 ≈ 0.0033 σ: the fractile is met to
+    // the density × step, ≈ 0.0013.
     assert!(
         (achieved - fractile).abs() < 2e-3,
         "P(C ≤ B) = {achieved}, fractile {fractile}"

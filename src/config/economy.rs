@@ -272,12 +272,21 @@ pub struct SteerConfig {
     /// Relative change of the issuance rate when the float leaves its band.
     #[serde(default = "step")]
     pub issuance_step: f64,
-    /// Target the ratchet-aware fractile κ_o/(κ_o + κ_u + ρV').
+    /// Target the ratchet-aware z* from the dynamic programme over budget
+    /// years (model.md E.3, P3) instead of the one-year fractile.
     #[serde(default)]
     pub ratchet_aware: bool,
-    /// V': value of a yuan of next year's budget, for the ratchet-aware fractile.
+    /// v: value of a yuan of budget left after the planning horizon (the
+    /// programme's terminal value). With one planning year the programme's
+    /// answer is the fractile κ_o/(κ_o + κ_u + ρβv).
     #[serde(default = "one")]
     pub ratchet_value: f64,
+    /// Budget years the ratchet-aware programme plans over.
+    #[serde(default = "planning_years")]
+    pub planning_years: usize,
+    /// β: discount per budget year in the programme.
+    #[serde(default = "discount")]
+    pub discount: f64,
 }
 
 /// Miller–Orr parameters: spread S = 3(¾·F_c σ²/i)^{1/3}, Z = K_lo + S/3,
@@ -301,6 +310,12 @@ fn real_band() -> [f64; 2] {
 }
 fn valve_band() -> [f64; 2] {
     [0.3, 1.5]
+}
+fn planning_years() -> usize {
+    3
+}
+fn discount() -> f64 {
+    0.9
 }
 fn horizon() -> f64 {
     20.0
@@ -355,5 +370,12 @@ impl SteerConfig {
         problems.positive("steer.horizon", self.horizon);
         problems.non_negative("steer.issuance_step", self.issuance_step);
         problems.non_negative("steer.ratchet_value", self.ratchet_value);
+        if !(1..=20).contains(&self.planning_years) {
+            problems.push(
+                "steer.planning_years",
+                format!("1 to 20 budget years, got {}", self.planning_years),
+            );
+        }
+        problems.probability("steer.discount", self.discount);
     }
 }

@@ -1,21 +1,34 @@
 //! The predict-then-optimize lever controller (`steer`, model.md B.5).
 //!
 //! Every period, before redemption is seen: *predict* this period's cash
-//! cost, real and virtual redemption and issuance from exponentially
-//! smoothed observations; *target* the budget by the newsvendor critical
-//! fractile — the planned cost of the rest of the year is B − C_so_far −
-//! z*·σ_C·√n, z* = Φ⁻¹(κ_o/(κ_o+κ_u)) (or κ_o/(κ_o+κ_u+ρV') when
-//! ratchet-aware); then set the *levers*: real prices (within their band)
+//! cost, virtual redemption and net inflow at the levers in force, each by
+//! a [`Forecast`] (an exponentially smoothed level with the levers' believed
+//! effect divided out, and the variance of its one-step prediction errors);
+//! *target* the budget by the critical fractile of the predictive
+//! distribution of the year's cost (model.md E.3, P2) — the rest of the
+//! year costs N(n·ĉ, n·σ_e²), σ_e² the one-step error variance, so the
+//! planned cost of the rest of the year is B − C_so_far − z*·σ_e·√n with
+//! z* = Φ⁻¹(κ_o/(κ_o+κ_u)), or, ratchet-aware (P3), the z* that the dynamic
+//! programme over budget years ([`crate::model::ratchet`]) picks at the
+//! year's start; then set the *levers*: real prices (within their band)
 //! so that predicted cash cost meets the target, the virtual-price valve so
 //! that extra virtual redemption closes the gap between the float and its
 //! return point Z over `horizon` periods, and the issuance rate moved only
-//! when the float leaves its band. Demand responses use the controller's
+//! when the float leaves its band (Miller–Orr's σ² is the net inflow's
+//! one-step error variance). Demand responses use the controller's
 //! beliefs about elasticities (the true ones × `elasticity_error`).
+//!
+//! Why prediction errors and not the variance of observed levels: levels
+//! move when the controller moves a lever, so their variance measures the
+//! controller, not the market; with the levers' believed effect divided
+//! out, what is left is demand noise and shocks (and belief error), which
+//! is what the year's cost is uncertain about.
 
 use serde::{Deserialize, Serialize};
 
 use super::tally::PeriodTally;
 use crate::config::SteerConfig;
+use crate::model::ratchet::RatchetProblem;
 use crate::model::{Economy, Levers};
 use crate::policy::{BudgetView, LeverContext, LeverController};
 
@@ -67,21 +80,49 @@ pub fn inverse_normal(p: f64) -> f64 {
     }
 }
 
-/// An exponentially smoothed mean and variance.
+/// A one-step forecaster of a quantity that scales with a lever: the
+/// observation x_t = level_t × f_t, with f_t the levers' believed effect
+/// (e.g. m^ê for cash). It smooths the *level* x/f exponentially and keeps
+/// the exponentially weighted mean square of its one-step prediction
+/// errors x_t − f_t·level_{t−1}, so that lever moves the belief explains
+/// do not count as uncertainty.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-struct Smoothed {
-    mean: Option<f64>,
-    var: f64,
+pub struct Forecast {
+    level: Option<f64>,
+    error_var: f64,
+    errors: u32,
 }
 
-impl Smoothed {
-    fn update(&mut self, x: f64, w: f64) {
-        match self.mean {
-            None => self.mean = Some(x),
-            Some(m) => {
-                let d = x - m;
-                self.mean = Some(m + w * d);
-                self.var = (1.0 - w) * (self.var + w * d * d);
+impl Forecast {
+    /// The prediction of the next observation under lever effect `factor`.
+    pub fn predict(&self, factor: f64) -> Option<f64> {
+        self.level.map(|l| l * factor)
+    }
+
+    /// Mean square one-step prediction error (0 before the second observation).
+    pub fn error_var(&self) -> f64 {
+        self.error_var
+    }
+
+    /// How many prediction errors the variance is made of.
+    pub fn errors(&self) -> u32 {
+        self.errors
+    }
+
+    /// Learns observation `x`, made under lever effect `factor`, with
+    /// weight `w` for the newest period.
+    pub fn observe(&mut self, x: f64, factor: f64, w: f64) {
+        let factor = factor.max(1e-12);
+        match self.level {
+            None => self.level = Some(x / factor),
+            Some(level) => {
+                let error = x - level * factor;
+                // The first error gets full weight: there is no earlier
+                // estimate to average it with.
+                let we = if self.errors == 0 { 1.0 } else { w };
+                self.error_var += we * (error * error - self.error_var);
+                self.errors = self.errors.saturating_add(1);
+                self.level = Some(level + w * (x / factor - level));
             }
         }
     }
@@ -93,11 +134,13 @@ pub(crate) struct Controller {
     config: SteerConfig,
     real_elasticity: f64,
     virtual_elasticity: f64,
-    cash: Smoothed,
-    virtual_tokens: Smoothed,
-    net_inflow: Smoothed,
+    cash: Forecast,
+    virtual_tokens: Forecast,
+    net_inflow: Forecast,
     /// Market size θ: the float band is given per unit of it.
     scale: f64,
+    /// z* for the budget year in progress (set at its first period).
+    year_z: Option<f64>,
     /// The recommendation in force.
     pub levers: Levers,
 }
@@ -113,11 +156,12 @@ impl Controller {
         Controller {
             real_elasticity: believed(true),
             virtual_elasticity: believed(false),
-            cash: Smoothed::default(),
-            virtual_tokens: Smoothed::default(),
-            net_inflow: Smoothed::default(),
+            cash: Forecast::default(),
+            virtual_tokens: Forecast::default(),
+            net_inflow: Forecast::default(),
             levers: economy.levers,
             scale,
+            year_z: None,
             config,
         }
     }
@@ -135,10 +179,63 @@ impl Controller {
     /// Learns from the period just ended.
     pub fn observe(&mut self, tally: &PeriodTally) {
         let w = self.config.smoothing;
-        self.cash.update(tally.cash_cost, w);
-        self.virtual_tokens.update(tally.redeemed_virtual as f64, w);
+        let [_, real, valve] = tally.levers;
+        self.cash
+            .observe(tally.cash_cost, real.powf(self.real_elasticity), w);
+        self.virtual_tokens.observe(
+            tally.redeemed_virtual as f64,
+            valve.powf(1.0 + self.virtual_elasticity),
+            w,
+        );
+        // Net inflow I − R under the levers in force: its errors are the
+        // fixed-lever variance Miller–Orr asks for.
         let net = tally.issuance as f64 - (tally.redeemed_real + tally.redeemed_virtual) as f64;
-        self.net_inflow.update(net, w);
+        self.net_inflow.observe(net, 1.0, w);
+    }
+
+    /// z* of the year starting now at budget `budget`: the one-line
+    /// fractile Φ⁻¹(κ_o/(κ_o+κ_u)), or, ratchet-aware, (B − μ*)/σ_year
+    /// with μ* the planned mean the dynamic programme over
+    /// `planning_years` budget years picks (model.md E.3, P3).
+    fn year_z(&self, budget: &BudgetView, periods: u32) -> f64 {
+        let c = &self.config;
+        let myopic =
+            inverse_normal(budget.over_penalty / (budget.over_penalty + budget.under_penalty));
+        let sigma_year = (self.cash.error_var() * periods as f64).sqrt();
+        if !c.ratchet_aware || budget.budget <= 0.0 || sigma_year <= 0.0 {
+            return myopic;
+        }
+        // What the real-price band can move the year's cost by, around the
+        // lever setting that meets the budget: [hi^ê, lo^ê]. Why not the
+        // reach from today's level: the year's z* is fixed at its first
+        // period, and a level depressed by a passing shock would clamp every
+        // candidate and plan a huge underspend for the whole year.
+        let [lo, hi] = c.real_price_band;
+        let e = self.real_elasticity;
+        let reach = [hi.powf(e), lo.powf(e)];
+        let problem = RatchetProblem {
+            years: c.planning_years,
+            over_penalty: budget.over_penalty,
+            under_penalty: budget.under_penalty,
+            ratchet: budget.ratchet,
+            cv: sigma_year / budget.budget,
+            reach: [reach[0].min(reach[1]), reach[0].max(reach[1])],
+            discount: c.discount,
+            terminal_value: c.ratchet_value,
+        };
+        // Budgets reachable from B in the planning years: the ratchet takes
+        // at most ρ(1 − reach_lo) a year.
+        let floor = (1.0 - budget.ratchet * (1.0 - problem.reach[0]).max(0.0))
+            .max(0.05)
+            .powi(c.planning_years as i32);
+        let solution = problem.solve_with(
+            100,
+            budget.budget * floor * 0.999,
+            budget.budget * 1.001,
+            201,
+            160,
+        );
+        (budget.budget - solution.target(0, budget.budget)) / sigma_year
     }
 
     /// (K_lo, Z, K_hi) of the float band, in tokens (configured per unit of
@@ -149,7 +246,7 @@ impl Controller {
             (Some([lo, hi]), _) => (lo * s, 0.5 * (lo + hi) * s, hi * s),
             (None, Some(m)) => {
                 // σ² of the net inflow per unit of θ.
-                let var = self.net_inflow.var / (s * s);
+                let var = self.net_inflow.error_var() / (s * s);
                 let spread = 3.0 * (0.75 * m.change_cost * var / m.carrying_cost).cbrt();
                 (
                     (m.lower) * s,
@@ -163,23 +260,37 @@ impl Controller {
 
     /// The levers recommended for period `t`, given the float and the budget
     /// year so far (`periods_left` periods remain in it, this one included).
-    pub fn recommend(&mut self, float: f64, budget: &BudgetView, periods_left: u32) -> Levers {
-        let (Some(cash), Some(virt)) = (self.cash.mean, self.virtual_tokens.mean) else {
+    pub fn recommend(
+        &mut self,
+        float: f64,
+        budget: &BudgetView,
+        periods_left: u32,
+        periods_per_year: u32,
+    ) -> Levers {
+        let m = self.levers;
+        let (Some(cash), Some(virt)) = (
+            self.cash
+                .predict(m.real_price_mult.powf(self.real_elasticity)),
+            self.virtual_tokens
+                .predict(m.virtual_price_mult.powf(1.0 + self.virtual_elasticity)),
+        ) else {
             return self.levers;
         };
+        // z* is fixed for a budget year at its first period; until the
+        // forecast has seen a few errors (the first weeks of a run) it is
+        // recomputed every period.
+        if periods_left == periods_per_year || self.year_z.is_none() || self.cash.errors() < 4 {
+            self.year_z = Some(self.year_z(budget, periods_per_year));
+        }
+        let z = self.year_z.unwrap_or(0.0);
         let c = &self.config;
         let clamp = |x: f64, band: [f64; 2]| x.clamp(band[0], band[1]);
 
-        // Target: the critical fractile of the remaining year's cost.
-        let fractile = if c.ratchet_aware {
-            budget.over_penalty
-                / (budget.over_penalty + budget.under_penalty + budget.ratchet * c.ratchet_value)
-        } else {
-            budget.over_penalty / (budget.over_penalty + budget.under_penalty)
-        };
+        // Target: the fractile of the predictive distribution of the rest
+        // of the year's cost, N(n ĉ, n σ_e²).
         let n = periods_left.max(1) as f64;
-        let sigma = (self.cash.var * n).sqrt();
-        let planned = (budget.budget - budget.spent - inverse_normal(fractile) * sigma).max(0.0);
+        let sigma = (self.cash.error_var() * n).sqrt();
+        let planned = (budget.budget - budget.spent - z * sigma).max(0.0);
         let target = planned / n;
 
         // Lever 2: cash cost ∝ units ∝ m^ê (damped by half a step).
@@ -228,7 +339,13 @@ impl LeverController for Controller {
             // wants the active float; with today's controller and mall that
             // reverses the steering row (virtual −32 %), so the switch waits
             // for the valve to steer the budget (issue 12, points 2 and 4).
-            Some(budget) => Controller::recommend(self, ctx.float, budget, ctx.periods_left),
+            Some(budget) => Controller::recommend(
+                self,
+                ctx.float,
+                budget,
+                ctx.periods_left,
+                ctx.periods_per_year,
+            ),
             None => self.levers,
         }
     }
@@ -254,6 +371,26 @@ impl LeverController for Controller {
 
 #[cfg(test)]
 mod tests {
+    use super::Forecast;
+
+    /// Observations that follow the believed lever effect exactly leave no
+    /// prediction error, however far the lever moves; the variance of the
+    /// levels would be large.
+    #[test]
+    fn lever_moves_the_belief_explains_are_not_uncertainty() {
+        let mut f = Forecast::default();
+        let e: f64 = -0.8;
+        for t in 0..40 {
+            let m = 0.8 + 0.01 * t as f64;
+            f.observe(1000.0 * m.powf(e), m.powf(e), 0.3);
+        }
+        assert!(f.error_var() < 1e-18, "{}", f.error_var());
+        assert!((f.predict(1.0).unwrap() - 1000.0).abs() < 1e-9);
+        // A shock is uncertainty: one error of 50 gives 0.3 × 50².
+        f.observe(1000.0 + 50.0, 1.0, 0.3);
+        assert!((f.error_var() - 0.3 * 2500.0).abs() < 1e-6);
+    }
+
     #[test]
     fn inverse_normal_known_values() {
         assert!((super::inverse_normal(0.5)).abs() < 1e-9);

@@ -229,6 +229,7 @@ impl EconomyRuntime {
             active_float: (self.float - self.departed) as f64,
             budget,
             periods_left: (ppy - period.rem_euclid(ppy)) as u32,
+            periods_per_year: ppy as u32,
         });
         self.set_levers(period);
         self.prepare_mall();

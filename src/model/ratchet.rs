@@ -3,6 +3,8 @@
 //!
 //! State: the year's budget B. Decision: the planned mean cost μ of the
 //! year, within what the levers can reach, [`RatchetProblem::reach`] × B.
+//! The steer controller solves it at the start of every budget year when
+//! `steer.ratchet_aware` is set.
 //! The year's cost is C ~ N(μ, σ²) with σ = `cv` × B (the predictive spread
 //! of P2, relative to the budget). The year costs
 //! Π = κ_o (C − B)^+ + κ_u (B − C)^+ and the next budget is
@@ -24,10 +26,6 @@
 //! checks this). With σ proportional to B, a reach that binds, or a budget
 //! that can only fall, the target depends on the budget and the year, and
 //! only the programme gives it.
-//!
-//! Design note: this module is the numerical core of P3 only; the steer
-//! controller does not call it yet (it still uses the one-line fractile
-//! with a configured V′; see docs/design/token-economy-ii.md).
 
 /// One ratchet problem.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,10 +94,18 @@ impl RatchetProblem {
         total
     }
 
-    /// Candidate planned means at budget `b`: `steps` + 1 points across the reach.
+    /// Candidate planned means at budget `b`: `steps` + 1 points
+    /// B + zσ for z evenly across [−5, 5], each clamped to the reach. Why
+    /// around B in units of σ: the optimum lies within a few σ of the
+    /// budget unless the reach binds (then the clamp finds it), so the
+    /// search resolves σ whatever its size relative to the reach.
     pub fn candidates(&self, b: f64, steps: usize) -> impl Iterator<Item = f64> + '_ {
         let [lo, hi] = self.reach;
-        (0..=steps).map(move |i| b * (lo + (hi - lo) * i as f64 / steps as f64))
+        let sigma = self.cv * b;
+        (0..=steps).map(move |i| {
+            let z = -5.0 + 10.0 * i as f64 / steps.max(1) as f64;
+            (b + sigma * z).clamp(lo * b, hi * b)
+        })
     }
 
     /// Solves the programme on `grid` budgets spanning [b_min, b_max], the

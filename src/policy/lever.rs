@@ -37,6 +37,8 @@ pub struct LeverContext {
     pub budget: Option<BudgetView>,
     /// Periods left in the budget year, this one included.
     pub periods_left: u32,
+    /// Periods in a budget year.
+    pub periods_per_year: u32,
 }
 
 /// Sets the levers. Implement it to plug in another controller.
