@@ -60,6 +60,26 @@ pub struct EconomyConfig {
     /// Weight w_0 of "no purchase" in the mall's logit.
     #[serde(default = "one")]
     pub no_purchase_weight: f64,
+    /// What effort (and a `departure_signal = "credited"` departure)
+    /// responds to: tokens per task alone, or what those tokens buy.
+    #[serde(default)]
+    pub incentive: IncentiveMeasure,
+    /// Yuan of value per task done: the incentive value V_t = this × tasks.
+    #[serde(default = "one")]
+    pub task_value: f64,
+}
+
+/// What couriers' effort responds to (model.md B.1 and E.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncentiveMeasure {
+    /// Tasks ~ μ_k (ι/ι_ref)^η_k: tokens per task alone (B.1).
+    #[default]
+    Issuance,
+    /// Tasks ~ μ_k (ι π_t/ι_ref)^η_k, with π_t the purchasing-power index
+    /// of a token (E.3): raising prices lowers effort as cutting ι does,
+    /// and a credited-tokens departure looks at credited × π_t.
+    PurchasingPower,
 }
 
 fn one() -> f64 {
@@ -195,6 +215,7 @@ impl EconomyConfig {
         }
         problems.non_negative("economy.initial_balance.mean", self.initial_balance.mean);
         problems.non_negative("economy.no_purchase_weight", self.no_purchase_weight);
+        problems.non_negative("economy.task_value", self.task_value);
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::economy_kernel::{EconomyInputs, MallView};
 use super::tally::PeriodTally;
-use crate::config::DepartureSignal;
+use crate::config::{DepartureSignal, IncentiveMeasure};
 use crate::model::{Economy, Levers};
 use crate::policy::{BudgetView, FixedLevers, LeverContext, LeverController};
 
@@ -77,6 +77,11 @@ pub(super) struct EconomyRuntime {
     /// Balances kept by leavers (part of the float when not forfeited).
     pub(super) departed: u64,
     pub(super) budget: Option<BudgetState>,
+    /// Tokens spent per good last period, the weights of π (empty before
+    /// any purchase).
+    pub(super) last_spend: Vec<f64>,
+    /// π_t, the purchasing power of a token this period.
+    pub(super) purchasing_power: f64,
 }
 
 impl EconomyRuntime {
@@ -99,6 +104,8 @@ impl EconomyRuntime {
             float: 0,
             departed: 0,
             budget: economy.budget.clone().map(BudgetState::new),
+            last_spend: Vec::new(),
+            purchasing_power: 1.0,
             controller: match &economy.steer {
                 Some(s) => Box::new(super::controller::Controller::new(
                     s.clone(),
@@ -152,27 +159,41 @@ impl EconomyRuntime {
         self.rebuild_tasks();
     }
 
-    /// Task-count distributions for the levers in force.
-    pub(super) fn rebuild_tasks(&mut self) {
-        for (k, d) in self.tasks.iter_mut().enumerate() {
-            *d = super::poisson::SmallPoisson::new(
-                self.economy.task_mean(k, self.levers.issuance_rate),
-            );
+    /// What effort responds to under `levers` and purchasing power `pi`:
+    /// ι, or ι π (model.md E.3).
+    fn incentive_power(&self, levers: &Levers, pi: f64) -> f64 {
+        match self.economy.incentive {
+            IncentiveMeasure::Issuance => levers.issuance_rate,
+            IncentiveMeasure::PurchasingPower => levers.issuance_rate * pi,
         }
     }
 
-    /// Applies the operator overrides of period `t`; when the issuance rate
-    /// changes, the task rates follow (effort responds to ι).
+    /// Task-count distributions for the levers and purchasing power in force.
+    pub(super) fn rebuild_tasks(&mut self) {
+        let x = self.incentive_power(&self.levers, self.purchasing_power);
+        for (k, d) in self.tasks.iter_mut().enumerate() {
+            *d = super::poisson::SmallPoisson::new(self.economy.task_mean(k, x));
+        }
+    }
+
+    /// Applies the operator overrides of period `t` and prices a token
+    /// (π_t from last period's spend shares at this period's prices); when
+    /// the incentive power changes, the task rates follow.
     pub(super) fn set_levers(&mut self, t: i64) {
         let levers = self.economy.implemented(self.recommended, t);
-        if levers.issuance_rate != self.levers.issuance_rate {
-            for (k, d) in self.tasks.iter_mut().enumerate() {
-                *d = super::poisson::SmallPoisson::new(
-                    self.economy.task_mean(k, levers.issuance_rate),
-                );
+        let pi = match self.economy.incentive {
+            IncentiveMeasure::Issuance => 1.0,
+            IncentiveMeasure::PurchasingPower => {
+                self.economy.purchasing_power(&self.last_spend, &levers)
             }
-        }
+        };
+        let before = self.incentive_power(&self.levers, self.purchasing_power);
+        let now = self.incentive_power(&levers, pi);
         self.levers = levers;
+        self.purchasing_power = pi;
+        if now != before {
+            self.rebuild_tasks();
+        }
     }
 
     /// The per-period inputs of the economy kernels.
@@ -181,6 +202,7 @@ impl EconomyRuntime {
             mall: &self.mall,
             tasks: &self.tasks,
             issuance_rate: self.levers.issuance_rate,
+            purchasing_power: self.purchasing_power,
             signals: &self.signals,
             forfeit: self.economy.forfeit_on_departure,
         }
@@ -246,6 +268,21 @@ impl EconomyRuntime {
             .sum();
         // The float identity K_t = K_{t−1} + I_t − R_t − F_t, in integers.
         self.float = self.float + o.issuance - o.redeemed_real - o.redeemed_virtual - o.forfeited;
+        o.purchasing_power = self.purchasing_power;
+        o.incentive_value = self.economy.task_value * o.tasks as f64;
+        // Spend shares for the next period's π: tokens spent per good at
+        // this period's prices.
+        if o.sales.iter().any(|&n| n > 0) {
+            self.last_spend.clear();
+            let levers = self.levers;
+            let e = &self.economy;
+            self.last_spend.extend(
+                o.sales
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &n)| n as f64 * e.price(j, &levers) as f64),
+            );
+        }
         self.departed += o.departed_balances;
         o.float = self.float;
         o.dormant_float = self.departed;

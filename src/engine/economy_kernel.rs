@@ -110,6 +110,9 @@ pub(crate) struct EconomyInputs<'a> {
     /// Tasks per agent of each type.
     pub tasks: &'a [Option<SmallPoisson>],
     pub issuance_rate: f64,
+    /// π_t: a credited-tokens departure looks at credited × π_t (1 unless
+    /// effort responds to purchasing power).
+    pub purchasing_power: f64,
     pub signals: &'a [DepartureSignal],
     pub forfeit: bool,
 }
@@ -226,7 +229,9 @@ fn departure_probability(
             if tenure <= departure.grace_periods() {
                 0.0
             } else {
-                departure.at_value(credited as f64).unwrap_or(0.0)
+                departure
+                    .at_value(credited as f64 * economy.purchasing_power)
+                    .unwrap_or(0.0)
             }
         }
     }

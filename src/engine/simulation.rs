@@ -300,6 +300,15 @@ struct EconomyState {
     controller: Vec<u8>,
     recommended: Levers,
     levers: Levers,
+    /// Tokens spent per good last period and this period's π.
+    #[serde(default)]
+    last_spend: Vec<f64>,
+    #[serde(default = "unit")]
+    purchasing_power: f64,
+}
+
+fn unit() -> f64 {
+    1.0
 }
 
 impl SimulationState {
@@ -549,6 +558,8 @@ impl Simulation {
                 controller: e.controller.save_state(),
                 recommended: e.recommended,
                 levers: e.levers,
+                last_spend: e.last_spend.clone(),
+                purchasing_power: e.purchasing_power,
             }),
         }
     }
@@ -589,6 +600,8 @@ impl Simulation {
                 .map_err(|e| bad(&e))?;
             e.recommended = saved.recommended;
             e.levers = saved.levers;
+            e.last_spend = saved.last_spend;
+            e.purchasing_power = saved.purchasing_power;
             e.rebuild_tasks();
         }
         Ok(())

@@ -41,6 +41,11 @@ pub struct PeriodTally {
     /// (never redeemed: breakage), set after reduction. The active float is
     /// `float − dormant_float`, the balances of agents present.
     pub dormant_float: u64,
+    /// π_t: purchasing power of a token this period (1 unless effort
+    /// responds to it), set after reduction.
+    pub purchasing_power: f64,
+    /// V_t: value of the tasks done (task_value × tasks), set after reduction.
+    pub incentive_value: f64,
     /// The levers in force: issuance rate, real and virtual price multipliers.
     pub levers: [f64; 3],
     /// The levers recommended before operator overrides.
@@ -71,6 +76,8 @@ impl PeriodTally {
             departed_balances: 0,
             sales: vec![0; goods],
             cash_cost: 0.0,
+            purchasing_power: 1.0,
+            incentive_value: 0.0,
             float: 0,
             dormant_float: 0,
             levers: [f64::NAN; 3],

@@ -49,6 +49,10 @@ pub struct Economy {
     pub initial_balance: InitialBalance,
     /// w_0.
     pub no_purchase_weight: f64,
+    /// What effort responds to.
+    pub incentive: crate::config::IncentiveMeasure,
+    /// Yuan of value per task (V_t = this × tasks).
+    pub task_value: f64,
     /// The goods.
     pub goods: Vec<Good>,
     /// μ_k per type.
@@ -82,6 +86,8 @@ impl Economy {
             forfeit_on_departure: e.forfeit_on_departure,
             initial_balance: e.initial_balance.clone(),
             no_purchase_weight: e.no_purchase_weight,
+            incentive: e.incentive,
+            task_value: e.task_value,
             goods: config
                 .mall
                 .goods
@@ -144,10 +150,28 @@ impl Economy {
         g.weight * (price as f64 / g.reference_price).powf(g.elasticity)
     }
 
-    /// Expected tasks of type k per period under issuance rate ι:
-    /// μ_k (ι/ι_ref)^{η_k}.
-    pub fn task_mean(&self, k: usize, issuance_rate: f64) -> f64 {
+    /// Expected tasks of type k per period under incentive power x (ι, or
+    /// ι π_t when effort responds to purchasing power): μ_k (x/ι_ref)^{η_k}.
+    pub fn task_mean(&self, k: usize, incentive_power: f64) -> f64 {
         self.task_rates[k]
-            * (issuance_rate / self.reference_issuance_rate).powf(self.effort_elasticities[k])
+            * (incentive_power / self.reference_issuance_rate).powf(self.effort_elasticities[k])
+    }
+
+    /// The purchasing-power index π = Σ_j s_j p_j^ref / p_j of a token
+    /// under `levers`, with shares s_j = `spend`_j / Σ spend of the tokens
+    /// spent per good (empty or all zero: nothing bought yet, π = 1).
+    /// Prices are the whole-token prices couriers pay; the ratio is taken
+    /// last, so π = 1 exactly at multipliers of 1 on integer reference prices.
+    pub fn purchasing_power(&self, spend: &[f64], levers: &Levers) -> f64 {
+        let total: f64 = spend.iter().sum();
+        if total <= 0.0 {
+            return 1.0;
+        }
+        let weighted: f64 = spend
+            .iter()
+            .enumerate()
+            .map(|(j, &s)| s * self.goods[j].reference_price / self.price(j, levers) as f64)
+            .sum();
+        weighted / total
     }
 }

@@ -341,15 +341,30 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
         let ds = dataset(g, name, values, &[n], units, description)?;
         axes.attach(&ds, &["period"])?;
     }
-    let ds = dataset(
-        g,
-        "cash_cost",
-        &t.cash_cost,
-        &[n],
-        "yuan",
-        "cash cost of real goods redeemed",
-    )?;
-    axes.attach(&ds, &["period"])?;
+    let reals = [
+        (
+            "cash_cost",
+            &t.cash_cost,
+            "yuan",
+            "cash cost of real goods redeemed",
+        ),
+        (
+            "purchasing_power",
+            &t.purchasing_power,
+            "1",
+            "pi_t = sum_j s_j p_ref_j / p_j: what a token buys, relative to reference prices, weighted by last period's token-spend shares (1 when effort responds to issuance alone)",
+        ),
+        (
+            "incentive_value",
+            &t.incentive_value,
+            "yuan",
+            "V_t = economy.task_value x tasks: value of the tasks done",
+        ),
+    ];
+    for (name, values, units, description) in reals {
+        let ds = dataset(g, name, values, &[n], units, description)?;
+        axes.attach(&ds, &["period"])?;
+    }
     let levers = group(g, "levers")?;
     let names = [
         (

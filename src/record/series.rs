@@ -61,6 +61,12 @@ pub struct TokenSeries {
     /// `float − dormant_float`.
     #[serde(default)]
     pub dormant_float: Vec<u64>,
+    /// π_t, purchasing power of a token, [T].
+    #[serde(default)]
+    pub purchasing_power: Vec<f64>,
+    /// V_t, value of the tasks done (yuan), [T].
+    #[serde(default)]
+    pub incentive_value: Vec<f64>,
     /// Levers in force: issuance rate, real and virtual price multipliers, [T][3].
     pub levers: Vec<[f64; 3]>,
     /// The levers recommended before operator overrides, [T][3].
@@ -122,6 +128,8 @@ impl Series {
             t.cash_cost.push(tally.cash_cost);
             t.float.push(tally.float);
             t.dormant_float.push(tally.dormant_float);
+            t.purchasing_power.push(tally.purchasing_power);
+            t.incentive_value.push(tally.incentive_value);
             t.forfeited.push(tally.forfeited);
             t.levers.push(tally.levers);
             t.recommended_levers.push(tally.recommended_levers);
