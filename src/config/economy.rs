@@ -287,6 +287,10 @@ pub struct SteerConfig {
     /// Miller–Orr band from its parameters (model.md B.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miller_orr: Option<MillerOrr>,
+    /// Which float the band and the valve act on: `"whole"` (K_t, today's
+    /// default) or `"active"` (K_t minus leavers' balances, model.md E.3).
+    #[serde(default)]
+    pub float_measure: FloatMeasure,
     /// Periods over which the valve closes the gap between float and Z.
     #[serde(default = "horizon")]
     pub horizon: f64,
@@ -308,6 +312,17 @@ pub struct SteerConfig {
     /// β: discount per budget year in the programme.
     #[serde(default = "discount")]
     pub discount: f64,
+}
+
+/// The float a controller's band applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FloatMeasure {
+    /// K_t, every token outstanding, leavers' balances included.
+    #[default]
+    Whole,
+    /// The balances of couriers present: K_t − dormant float.
+    Active,
 }
 
 /// Miller–Orr parameters: spread S = 3(¾·F_c σ²/i)^{1/3}, Z = K_lo + S/3,

@@ -28,8 +28,8 @@ pub use departure::{
     kind_name, DepartureConfig, DepartureFamily, DepartureKind, MemoryConfig, MAX_MEMORY,
 };
 pub use economy::{
-    BudgetConfig, Channel, EconomyConfig, ElasticityClass, GoodConfig, IncentiveMeasure,
-    InitialBalance, InitialBalanceKind, MallConfig, MillerOrr, SteerConfig,
+    BudgetConfig, Channel, EconomyConfig, ElasticityClass, FloatMeasure, GoodConfig,
+    IncentiveMeasure, InitialBalance, InitialBalanceKind, MallConfig, MillerOrr, SteerConfig,
 };
 pub use fairness::{FairnessConfig, DEFAULT_EPSILON};
 pub use overrides::Override;

@@ -27,7 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::tally::PeriodTally;
-use crate::config::SteerConfig;
+use crate::config::{FloatMeasure, SteerConfig};
 use crate::model::ratchet::RatchetProblem;
 use crate::model::{Economy, Levers};
 use crate::policy::{BudgetView, LeverContext, LeverController};
@@ -335,13 +335,17 @@ impl LeverController for Controller {
     /// recommendation stays where it is.
     fn recommend(&mut self, ctx: &LeverContext) -> Levers {
         match &ctx.budget {
-            // The band still acts on the whole float K_t. model.md E.3
-            // wants the active float; with today's controller and mall that
-            // reverses the steering row (virtual −32 %), so the switch waits
-            // for the valve to steer the budget (issue 12, points 2 and 4).
+            // The default band acts on the whole float K_t. model.md E.3
+            // wants the active float (`float_measure = "active"`); with
+            // today's controller and mall that reverses the steering row, so
+            // the default waits for the valve to steer the budget (issue 12,
+            // points 2 and 4).
             Some(budget) => Controller::recommend(
                 self,
-                ctx.float,
+                match self.config.float_measure {
+                    FloatMeasure::Whole => ctx.float,
+                    FloatMeasure::Active => ctx.active_float,
+                },
                 budget,
                 ctx.periods_left,
                 ctx.periods_per_year,
