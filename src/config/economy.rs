@@ -287,11 +287,21 @@ pub struct SteerConfig {
     /// Miller–Orr band from its parameters (model.md B.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miller_orr: Option<MillerOrr>,
-    /// Which float the band and the valve act on: `"whole"` (K_t, today's
-    /// default) or `"active"` (K_t minus leavers' balances, model.md E.3).
+    /// Which float the band acts on: `"active"` (K_t minus leavers'
+    /// balances, model.md E.3; the default) or `"whole"` (K_t, the first
+    /// round's). Leavers' balances never come back to be spent, so a band
+    /// on the whole float chases them with ever lower issuance.
     #[serde(default)]
     pub float_measure: FloatMeasure,
-    /// Periods over which the valve closes the gap between float and Z.
+    /// What the valve steers: `"budget"` (the research's separation P1:
+    /// the virtual price lands real cash cost on the budget target, real
+    /// prices take over only beyond the valve's reach, issuance keeps the
+    /// float in its band) or `"float"` (the first round's controller: real
+    /// prices steer the budget, the valve spends the float's excess).
+    #[serde(default)]
+    pub valve: ValveRole,
+    /// Periods over which the valve closes the gap between float and Z
+    /// (`valve = "float"` only).
     #[serde(default = "horizon")]
     pub horizon: f64,
     /// Relative change of the issuance rate when the float leaves its band.
@@ -314,14 +324,26 @@ pub struct SteerConfig {
     pub discount: f64,
 }
 
+/// What the steer controller's valve (the virtual-price multiplier) steers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValveRole {
+    /// Real cash cost onto the budget target, through cross-channel
+    /// substitution (model.md E.3, P1).
+    #[default]
+    Budget,
+    /// The float's excess over its return point (the first round's design).
+    Float,
+}
+
 /// The float a controller's band applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FloatMeasure {
     /// K_t, every token outstanding, leavers' balances included.
-    #[default]
     Whole,
     /// The balances of couriers present: K_t − dormant float.
+    #[default]
     Active,
 }
 

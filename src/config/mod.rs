@@ -30,6 +30,7 @@ pub use departure::{
 pub use economy::{
     BudgetConfig, Channel, EconomyConfig, ElasticityClass, FloatMeasure, GoodConfig,
     IncentiveMeasure, InitialBalance, InitialBalanceKind, MallConfig, MillerOrr, SteerConfig,
+    ValveRole,
 };
 pub use fairness::{FairnessConfig, DEFAULT_EPSILON};
 pub use overrides::Override;

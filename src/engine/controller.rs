@@ -10,13 +10,18 @@
 //! planned cost of the rest of the year is B − C_so_far − z*·σ_e·√n with
 //! z* = Φ⁻¹(κ_o/(κ_o+κ_u)), or, ratchet-aware (P3), the z* that the dynamic
 //! programme over budget years ([`crate::model::ratchet`]) picks at the
-//! year's start; then set the *levers*: real prices (within their band)
-//! so that predicted cash cost meets the target, the virtual-price valve so
-//! that extra virtual redemption closes the gap between the float and its
-//! return point Z over `horizon` periods, and the issuance rate moved only
-//! when the float leaves its band (Miller–Orr's σ² is the net inflow's
-//! one-step error variance). Demand responses use the controller's
-//! beliefs about elasticities (the true ones × `elasticity_error`).
+//! year's start; then set the *levers* by the research's separation
+//! (P1, `valve = "budget"`, the default): the virtual-price valve lands the
+//! predicted cash cost on the target — cheaper virtual goods take visits
+//! from real ones (the logit's cross-channel substitution, believed from the
+//! mall's known weights and the believed elasticities); real prices take
+//! over only where the valve's band cannot reach, and otherwise relax back
+//! to 1; the issuance rate moves only when the *active* float leaves its
+//! band (Miller–Orr's σ² is the net inflow's one-step error variance).
+//! `valve = "float"` keeps the first round's controller: real prices on
+//! the budget, the valve spending the float's excess over Z in `horizon`
+//! periods. Demand responses use the controller's beliefs about
+//! elasticities (the true ones × `elasticity_error`).
 //!
 //! Why prediction errors and not the variance of observed levels: levels
 //! move when the controller moves a lever, so their variance measures the
@@ -27,7 +32,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::tally::PeriodTally;
-use crate::config::{FloatMeasure, SteerConfig};
+use crate::config::{FloatMeasure, SteerConfig, ValveRole};
 use crate::model::ratchet::RatchetProblem;
 use crate::model::{Economy, Levers};
 use crate::policy::{BudgetView, LeverContext, LeverController};
@@ -80,6 +85,28 @@ pub fn inverse_normal(p: f64) -> f64 {
     }
 }
 
+/// The root of `f` in `band` (by bisection in logs, 60 halvings), or the
+/// band's edge nearest to it; `rising` says whether f increases with x.
+fn bisect(band: [f64; 2], f: impl Fn(f64) -> f64, rising: bool) -> f64 {
+    let (mut lo, mut hi) = (band[0].ln(), band[1].ln());
+    let sign = if rising { 1.0 } else { -1.0 };
+    if sign * f(lo.exp()) >= 0.0 {
+        return band[0];
+    }
+    if sign * f(hi.exp()) <= 0.0 {
+        return band[1];
+    }
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if sign * f(mid.exp()) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (0.5 * (lo + hi)).exp()
+}
+
 /// A one-step forecaster of a quantity that scales with a lever: the
 /// observation x_t = level_t × f_t, with f_t the levers' believed effect
 /// (e.g. m^ê for cash). It smooths the *level* x/f exponentially and keeps
@@ -128,12 +155,27 @@ impl Forecast {
     }
 }
 
+/// What the controller knows of one good: the firm designs its mall, so it
+/// knows appeal weights, channels and cash costs; it only *believes* the
+/// elasticity (the true one × `elasticity_error`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BelievedGood {
+    real: bool,
+    weight: f64,
+    cash_cost: f64,
+    elasticity: f64,
+}
+
 /// The state of the lever controller.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Controller {
     config: SteerConfig,
     real_elasticity: f64,
     virtual_elasticity: f64,
+    /// The mall as the controller believes it, for the logit ratio of
+    /// cash cost between two lever settings.
+    mall: Vec<BelievedGood>,
+    no_purchase_weight: f64,
     cash: Forecast,
     virtual_tokens: Forecast,
     net_inflow: Forecast,
@@ -153,9 +195,21 @@ impl Controller {
             let e = goods.iter().map(|g| g.weight * g.elasticity).sum::<f64>() / weight.max(1e-12);
             e * config.elasticity_error
         };
+        let mall = economy
+            .goods
+            .iter()
+            .map(|g| BelievedGood {
+                real: g.real,
+                weight: g.weight,
+                cash_cost: g.cash_cost,
+                elasticity: g.elasticity * config.elasticity_error,
+            })
+            .collect();
         Controller {
             real_elasticity: believed(true),
             virtual_elasticity: believed(false),
+            mall,
+            no_purchase_weight: economy.no_purchase_weight,
             cash: Forecast::default(),
             virtual_tokens: Forecast::default(),
             net_inflow: Forecast::default(),
@@ -173,15 +227,45 @@ impl Controller {
         let fresh = Controller::new(config, economy, self.scale);
         self.real_elasticity = fresh.real_elasticity;
         self.virtual_elasticity = fresh.virtual_elasticity;
+        self.mall = fresh.mall;
+        self.no_purchase_weight = fresh.no_purchase_weight;
         self.config = fresh.config;
+    }
+
+    /// The believed effect of real-price multiplier `m_r` and valve `m_v`
+    /// on cash cost, relative to the reference prices. With the valve
+    /// steering the budget it is the logit ratio: a visit buys real good j
+    /// with probability w_j m_r^{ê_j} / D(m), D(m) = w_0 + Σ_l w_l m_l^{ê_l},
+    /// so cash ∝ Σ_real c_j w_j m_r^{ê_j} / D(m) — the valve moves cash
+    /// through D, which is cross-channel substitution. (Affordability is
+    /// left out: real goods are cheap beside the balances that buy them.)
+    /// With the valve on the float, the first round's m_r^{ê}.
+    fn cash_effect(&self, m_r: f64, m_v: f64) -> f64 {
+        match self.config.valve {
+            ValveRole::Float => m_r.powf(self.real_elasticity),
+            ValveRole::Budget => self.logit_cash(m_r, m_v) / self.logit_cash(1.0, 1.0),
+        }
+    }
+
+    /// Σ_real c_j w_j m_r^{ê_j} / D(m), the believed cash per visit.
+    fn logit_cash(&self, m_r: f64, m_v: f64) -> f64 {
+        let (mut cash, mut denominator) = (0.0, self.no_purchase_weight);
+        for g in &self.mall {
+            let attraction = g.weight * if g.real { m_r } else { m_v }.powf(g.elasticity);
+            denominator += attraction;
+            if g.real {
+                cash += g.cash_cost * attraction;
+            }
+        }
+        cash / denominator.max(1e-300)
     }
 
     /// Learns from the period just ended.
     pub fn observe(&mut self, tally: &PeriodTally) {
         let w = self.config.smoothing;
         let [_, real, valve] = tally.levers;
-        self.cash
-            .observe(tally.cash_cost, real.powf(self.real_elasticity), w);
+        let effect = self.cash_effect(real, valve);
+        self.cash.observe(tally.cash_cost, effect, w);
         self.virtual_tokens.observe(
             tally.redeemed_virtual as f64,
             valve.powf(1.0 + self.virtual_elasticity),
@@ -205,14 +289,18 @@ impl Controller {
         if !c.ratchet_aware || budget.budget <= 0.0 || sigma_year <= 0.0 {
             return myopic;
         }
-        // What the real-price band can move the year's cost by, around the
-        // lever setting that meets the budget: [hi^ê, lo^ê]. Why not the
+        // What the levers can move the year's cost by, around the setting
+        // that meets the budget: the real band's [hi^ê, lo^ê], and with the
+        // valve on the budget, the valve band's too. Why not the
         // reach from today's level: the year's z* is fixed at its first
         // period, and a level depressed by a passing shock would clamp every
         // candidate and plan a huge underspend for the whole year.
         let [lo, hi] = c.real_price_band;
-        let e = self.real_elasticity;
-        let reach = [hi.powf(e), lo.powf(e)];
+        let [valve_lo, valve_hi] = c.valve_band;
+        let reach = [
+            self.cash_effect(hi, valve_lo),
+            self.cash_effect(lo, valve_hi),
+        ];
         let problem = RatchetProblem {
             years: c.planning_years,
             over_penalty: budget.over_penalty,
@@ -236,6 +324,29 @@ impl Controller {
             160,
         );
         (budget.budget - solution.target(0, budget.budget)) / sigma_year
+    }
+
+    /// P1: the (real, valve) multipliers that make the believed cash cost
+    /// `level` × effect meet `target`. The valve does it alone when it can
+    /// (real prices relax half-way back to 1 each period); beyond the
+    /// valve's band, real prices take over within theirs.
+    fn budget_levers(&self, level: f64, target: f64) -> (f64, f64) {
+        let c = &self.config;
+        let real = self
+            .levers
+            .real_price_mult
+            .sqrt()
+            .clamp(c.real_price_band[0], c.real_price_band[1]);
+        let cash_at = |r: f64, v: f64| level * self.cash_effect(r, v);
+        // Cash rises with the valve (dearer virtual goods divert less) and
+        // falls with real prices: bisect each in logs within its band.
+        let valve = bisect(c.valve_band, |v| cash_at(real, v) - target, true);
+        let reached = (cash_at(real, valve) / target - 1.0).abs() < 1e-6;
+        if reached {
+            return (real, valve);
+        }
+        let real = bisect(c.real_price_band, |r| cash_at(r, valve) - target, false);
+        (real, valve)
     }
 
     /// (K_lo, Z, K_hi) of the float band, in tokens (configured per unit of
@@ -293,30 +404,46 @@ impl Controller {
         let planned = (budget.budget - budget.spent - z * sigma).max(0.0);
         let target = planned / n;
 
-        // Lever 2: cash cost ∝ units ∝ m^ê (damped by half a step).
-        if cash > 0.0 && target > 0.0 && self.real_elasticity < 0.0 {
-            let step = 0.5 * (target / cash).ln() / self.real_elasticity;
-            self.levers.real_price_mult =
-                clamp(self.levers.real_price_mult * step.exp(), c.real_price_band);
-        }
+        match c.valve {
+            ValveRole::Float => {
+                // Lever 2: cash cost ∝ units ∝ m^ê (damped by half a step).
+                if cash > 0.0 && target > 0.0 && self.real_elasticity < 0.0 {
+                    let step = 0.5 * (target / cash).ln() / self.real_elasticity;
+                    self.levers.real_price_mult =
+                        clamp(self.levers.real_price_mult * step.exp(), c.real_price_band);
+                }
 
-        // Lever 3, the valve: virtual tokens ∝ m^(1+ê); spend the float's
-        // excess over Z within `horizon` periods.
-        let (lo, z, hi) = self.band();
-        if z.is_finite() && virt > 0.0 {
-            let wanted = (virt + (float - z) / c.horizon).max(0.1 * virt);
-            let response = 1.0 + self.virtual_elasticity;
-            let step = if response < -0.05 {
-                0.5 * (wanted / virt).ln() / response
-            } else {
-                // Spending barely responds to price: move in the right direction.
-                -0.05 * (wanted - virt).signum()
-            };
-            self.levers.virtual_price_mult =
-                clamp(self.levers.virtual_price_mult * step.exp(), c.valve_band);
+                // Lever 3, the valve: virtual tokens ∝ m^(1+ê); spend the
+                // float's excess over Z within `horizon` periods.
+                let (_, z, _) = self.band();
+                if z.is_finite() && virt > 0.0 {
+                    let wanted = (virt + (float - z) / c.horizon).max(0.1 * virt);
+                    let response = 1.0 + self.virtual_elasticity;
+                    let step = if response < -0.05 {
+                        0.5 * (wanted / virt).ln() / response
+                    } else {
+                        // Spending barely responds to price: move in the right direction.
+                        -0.05 * (wanted - virt).signum()
+                    };
+                    self.levers.virtual_price_mult =
+                        clamp(self.levers.virtual_price_mult * step.exp(), c.valve_band);
+                }
+            }
+            ValveRole::Budget => {
+                if let Some(level) = self.cash.predict(1.0).filter(|_| target > 0.0) {
+                    let (real, valve) = self.budget_levers(level, target);
+                    // Half a step (in logs) towards the setting that meets
+                    // the target, as the float-valve controller moves.
+                    let half = |now: f64, wanted: f64| (0.5 * (now.ln() + wanted.ln())).exp();
+                    self.levers.real_price_mult = half(m.real_price_mult, real);
+                    self.levers.virtual_price_mult = half(m.virtual_price_mult, valve);
+                }
+            }
         }
 
         // Lever 1: moved only to keep the float inside its band.
+        let (lo, _, hi) = self.band();
+        let c = &self.config;
         if float > hi {
             self.levers.issuance_rate *= 1.0 - c.issuance_step;
         } else if float < lo {
@@ -335,11 +462,8 @@ impl LeverController for Controller {
     /// recommendation stays where it is.
     fn recommend(&mut self, ctx: &LeverContext) -> Levers {
         match &ctx.budget {
-            // The default band acts on the whole float K_t. model.md E.3
-            // wants the active float (`float_measure = "active"`); with
-            // today's controller and mall that reverses the steering row, so
-            // the default waits for the valve to steer the budget (issue 12,
-            // points 2 and 4).
+            // The band acts on the active float by default (model.md E.3):
+            // dormant balances are a liability no lever can move.
             Some(budget) => Controller::recommend(
                 self,
                 match self.config.float_measure {
