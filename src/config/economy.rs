@@ -273,6 +273,12 @@ pub struct SteerConfig {
     /// The controller believes each elasticity is e_j × this (1 = right).
     #[serde(default = "one")]
     pub elasticity_error: f64,
+    /// Or the controller's beliefs per good, in the order of
+    /// `[[mall.goods]]` (then `elasticity_error` scales these): for true
+    /// elasticities that differ from what the firm believes, e.g. drawn
+    /// within their class ranges while it believes the class midpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub believed_elasticities: Option<Vec<f64>>,
     /// Band of the real-price multiplier (lever 2).
     #[serde(default = "real_band")]
     pub real_price_band: [f64; 2],

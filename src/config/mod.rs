@@ -254,7 +254,27 @@ impl Config {
         }
         let steering = self.policy.kind == PolicyKind::Steer;
         match (&self.steer, steering) {
-            (Some(s), _) => s.validate(problems),
+            (Some(s), _) => {
+                s.validate(problems);
+                if let Some(beliefs) = &s.believed_elasticities {
+                    if beliefs.len() != self.mall.goods.len() {
+                        problems.push(
+                            "steer.believed_elasticities",
+                            format!(
+                                "one elasticity per good ({}), got {}",
+                                self.mall.goods.len(),
+                                beliefs.len()
+                            ),
+                        );
+                    }
+                    if let Some(e) = beliefs.iter().find(|e| !(e.is_finite() && **e <= 0.0)) {
+                        problems.push(
+                            "steer.believed_elasticities",
+                            format!("elasticities <= 0, got {e}"),
+                        );
+                    }
+                }
+            }
             (None, true) => problems.push(
                 "steer",
                 "a [steer] section: policy.kind = \"steer\" runs the lever controller",

@@ -189,20 +189,37 @@ pub(crate) struct Controller {
 
 impl Controller {
     pub fn new(config: SteerConfig, economy: &Economy, scale: f64) -> Self {
-        let believed = |real: bool| {
-            let goods: Vec<_> = economy.goods.iter().filter(|g| g.real == real).collect();
-            let weight: f64 = goods.iter().map(|g| g.weight).sum();
-            let e = goods.iter().map(|g| g.weight * g.elasticity).sum::<f64>() / weight.max(1e-12);
+        let believed_of = |j: usize| {
+            let e = match &config.believed_elasticities {
+                Some(beliefs) => beliefs[j],
+                None => economy.goods[j].elasticity,
+            };
             e * config.elasticity_error
         };
-        let mall = economy
+        // The weighted mean belief of a channel (the float-valve
+        // controller's one elasticity per channel).
+        let believed = |real: bool| {
+            let (mut sum, mut weight) = (0.0, 0.0);
+            for (j, g) in economy
+                .goods
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.real == real)
+            {
+                sum += g.weight * believed_of(j);
+                weight += g.weight;
+            }
+            sum / f64::max(weight, 1e-12)
+        };
+        let mall: Vec<BelievedGood> = economy
             .goods
             .iter()
-            .map(|g| BelievedGood {
+            .enumerate()
+            .map(|(j, g)| BelievedGood {
                 real: g.real,
                 weight: g.weight,
                 cash_cost: g.cash_cost,
-                elasticity: g.elasticity * config.elasticity_error,
+                elasticity: believed_of(j),
             })
             .collect();
         Controller {

@@ -1,5 +1,6 @@
-//! The paper's experiments ("Fair Incentives for Repeated Engagement") as
-//! library functions: each runs its configuration from `configs/paper/`,
+//! The paper's experiments ("Fair Incentives for Repeated Engagement"), and
+//! the token economy's research table and stress suite, as library
+//! functions: each runs its configuration from `configs/paper/`,
 //! returns its numbers with the theory's values beside them, and renders a
 //! table. `tokensim experiment NAME` and `scripts/paper/NAME` print them;
 //! the integration tests run the same functions at reduced size.
@@ -11,6 +12,7 @@ mod fluid_structure;
 mod non_convexity;
 mod small_markets;
 mod table;
+mod token_economy;
 mod two_period;
 
 pub use archive::archive_to;
@@ -24,6 +26,9 @@ pub use fluid_structure::{
 pub use non_convexity::{non_convexity, NonConvexity};
 pub use small_markets::{small_markets, small_markets_table, SmallMarketRow, SMALL_MARKET_SIZES};
 pub use table::Table;
+pub use token_economy::{
+    stress_table, token_stress, token_table, StressRow, TokenRow, TokenTable, RESEARCH_ROWS,
+};
 pub use two_period::{
     expected_joint, two_period, JointPlan, TwoPeriodRow, TwoPeriodStudy, TWO_PERIOD_POLICIES,
 };
@@ -38,7 +43,7 @@ use crate::stats::Estimate;
 
 /// Names accepted by `tokensim experiment`, in the order of
 /// `docs/experiments.md`.
-pub const EXPERIMENTS: [&str; 10] = [
+pub const EXPERIMENTS: [&str; 12] = [
     "non-convexity",
     "convergence",
     "three-types",
@@ -49,6 +54,8 @@ pub const EXPERIMENTS: [&str; 10] = [
     "dispersion",
     "s-shape",
     "s-shape-many",
+    "token-table",
+    "token-stress",
 ];
 
 /// Runs the experiment called `name` (one of [`EXPERIMENTS`]) and returns
@@ -77,6 +84,8 @@ pub fn run_named(name: &str, size: Size) -> Result<Vec<Table>> {
             vec![s_shape_table(&rows, threshold)]
         }
         "s-shape-many" => vec![s_shape_many_table(&s_shape_many(20)?)],
+        "token-table" => vec![token_table(size)?.table()],
+        "token-stress" => vec![stress_table(&token_stress(size)?)],
         other => {
             return Err(crate::error::Error::Input(format!(
                 "unknown experiment {other:?}: expected one of {}",
