@@ -319,17 +319,55 @@ fn token_figures(file: &hdf5::File, id: &str, dir: &Path, figures: &mut Vec<Figu
         name: "token_flows".into(),
         caption: "Issuance I_t (tasks and rewards credited) and redemption R_t by channel.".into(),
     });
+    let mut float_lines = vec![line("float K_t", &float)];
+    if let Some(dormant) = read("dormant_float") {
+        let active: Vec<f64> = float.iter().zip(&dormant).map(|(k, d)| k - d).collect();
+        float_lines.push(line("active float", &active));
+        float_lines.push(line("dormant float (leavers' balances)", &dormant));
+    }
+    // The steer controller's configured band, in tokens (per unit of
+    // scale in the configuration), on the float it watches.
+    let band = file
+        .group(&format!("runs/{id}"))
+        .ok()
+        .and_then(|g| g.attr("config_toml").ok())
+        .and_then(|a| a.read_scalar::<VarLenUnicode>().ok())
+        .and_then(|text| text.as_str().parse::<toml::Table>().ok())
+        .and_then(|config| {
+            let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+            let scale = num(config.get("simulation")?.get("scale")?)?;
+            let steer = config.get("steer")?;
+            let band = steer.get("float_band")?.as_array()?;
+            let measure = steer
+                .get("float_measure")
+                .and_then(|m| m.as_str())
+                .unwrap_or("active")
+                .to_string();
+            let lo = num(band.first()?)? * scale;
+            let hi = num(band.get(1)?)? * scale;
+            Some((lo, hi, measure))
+        });
+    if let Some((lo, hi, measure)) = &band {
+        let flat = |y: f64| vec![y; float.len()];
+        float_lines.push(line(&format!("band low ({measure} float)"), &flat(*lo)));
+        float_lines.push(line(&format!("band high ({measure} float)"), &flat(*hi)));
+    }
     chart!(dir, "float", |area| charts::lines(
         &area,
         "Token float (tokens outstanding)",
         "period",
         "tokens",
-        &[line("float K_t", &float)],
+        &float_lines,
         None
     ));
     figures.push(Figure {
         name: "float".into(),
-        caption: "K_t = K_(t-1) + I_t - R_t - F_t after each period (for steer runs, compare with the configured band).".into(),
+        caption: match &band {
+            Some((_, _, measure)) => format!(
+                "K_t = K_(t-1) + I_t - R_t - F_t after each period, split into the active float (balances of couriers present) and the dormant float (leavers' balances, never spent); the controller keeps the {measure} float inside its band."
+            ),
+            None => "K_t = K_(t-1) + I_t - R_t - F_t after each period, split into the active float (balances of couriers present) and the dormant float (leavers' balances, never spent).".into(),
+        },
     });
     let levers = ["issuance_rate", "real_price_mult", "virtual_price_mult"];
     let mut lever_lines = Vec::new();
