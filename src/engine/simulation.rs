@@ -430,7 +430,8 @@ impl Simulation {
         &self.outcome
     }
 
-    /// Switches to `config` from the next period on (scheduled events): new
+    /// Switches to `config` (whose model is `model`, compiled once by the
+    /// event calendar) from the next period on (scheduled events): new
     /// arrival rates, departure functions, revenue and economy parameters,
     /// with the agents, their balances, the float and the budget year kept.
     /// The policy is rebuilt from `config` only when `policy_changed` (an
@@ -442,9 +443,10 @@ impl Simulation {
     pub fn reconfigure(
         &mut self,
         config: &crate::config::Config,
+        model: &Arc<Model>,
         policy_changed: bool,
     ) -> Result<()> {
-        let model = Arc::new(Model::new(config));
+        let model = Arc::clone(model);
         debug_assert_eq!(model.rewards, self.model.rewards);
         self.arrivals = arrival_samplers(&model, self.scale)?;
         self.departures = model.types.iter().map(|t| t.departure.clone()).collect();

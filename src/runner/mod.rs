@@ -2,11 +2,13 @@
 //! pool, each replication's agents in parallel too (rayon nests the two
 //! without oversubscribing), recording every period.
 
+mod calendar;
 mod checkpoint;
 pub mod limits;
 mod progress;
 mod replication;
 
+pub use calendar::{EventCalendar, Phase};
 pub use checkpoint::{default_checkpoint, Checkpoint, CheckpointPlan};
 pub use limits::{Machine, SizeEstimate};
 pub use progress::Progress;
@@ -25,10 +27,15 @@ use crate::record::RunRecord;
 /// on the current rayon pool and returns their records in replication order.
 pub fn run_experiment(config: &Config, progress: &Progress) -> Result<Vec<RunRecord>> {
     let model = Arc::new(Model::new(config));
+    let calendar = Arc::new(EventCalendar::compile(config, &model)?);
     let config_toml = config.to_toml();
     (0..config.simulation.replications as u64)
         .into_par_iter()
-        .map(|replication| run_replication(config, &model, &config_toml, replication, progress))
+        .map(|replication| {
+            let mut run = Replication::start(config, &model, &calendar, replication)?;
+            run.advance(config.simulation.periods, progress)?;
+            Ok(run.finish(&config_toml))
+        })
         .collect()
 }
 
@@ -44,6 +51,7 @@ pub fn run_experiment_checkpointed(
     restart: Option<Checkpoint>,
 ) -> Result<Vec<RunRecord>> {
     let model = Arc::new(Model::new(config));
+    let calendar = Arc::new(EventCalendar::compile(config, &model)?);
     let config_toml = config.to_toml();
     let count = config.simulation.replications as usize;
     let mut runs: Vec<Replication> = match restart {
@@ -52,12 +60,12 @@ pub fn run_experiment_checkpointed(
             checkpoint
                 .replications
                 .into_par_iter()
-                .map(|state| Replication::restore(config, &model, state))
+                .map(|state| Replication::restore(config, &model, &calendar, state))
                 .collect::<Result<_>>()?
         }
         None => (0..count as u64)
             .into_par_iter()
-            .map(|r| Replication::start(config, &model, r))
+            .map(|r| Replication::start(config, &model, &calendar, r))
             .collect::<Result<_>>()?,
     };
     let periods = config.simulation.periods;
@@ -114,7 +122,8 @@ pub fn run_replication(
     replication: u64,
     progress: &Progress,
 ) -> Result<RunRecord> {
-    let mut run = Replication::start(config, model, replication)?;
+    let calendar = Arc::new(EventCalendar::compile(config, model)?);
+    let mut run = Replication::start(config, model, &calendar, replication)?;
     run.advance(config.simulation.periods, progress)?;
     Ok(run.finish(config_toml))
 }
@@ -138,9 +147,10 @@ pub fn run_replication_checkpointed(
     } else {
         None
     };
+    let calendar = Arc::new(EventCalendar::compile(config, model)?);
     let mut run = match saved {
-        Some(state) => Replication::restore(config, model, state)?,
-        None => Replication::start(config, model, replication)?,
+        Some(state) => Replication::restore(config, model, &calendar, state)?,
+        None => Replication::start(config, model, &calendar, replication)?,
     };
     let periods = config.simulation.periods;
     while run.done() < periods {

@@ -2,9 +2,10 @@
 //! checkpoint), advance it some periods, save its state, finish it into a
 //! [`RunRecord`].
 //!
-//! The event calendar lives here: when the set of `[[events]]` in force
-//! changes between two periods, the simulation is reconfigured to the new
-//! phase. A restored replication is first reconfigured to the phase in
+//! The event calendar ([`EventCalendar`], compiled once per configuration)
+//! is followed here: when the phase in force changes between two periods,
+//! the simulation is switched to the new phase's configuration and model.
+//! A restored replication is first reconfigured to the phase in
 //! force at its checkpoint, then given the saved state, so it continues
 //! exactly as the uninterrupted one.
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::calendar::EventCalendar;
 use super::Progress;
 use crate::config::Config;
 use crate::engine::{Simulation, SimulationBuilder, SimulationState};
@@ -38,10 +40,10 @@ pub struct Replication<'a> {
     replication: u64,
     simulation: Simulation,
     series: Series,
-    /// Which events were in force in the last period simulated.
-    active: Vec<bool>,
-    /// The model of the current phase (for the per-period series).
-    current: Arc<Model>,
+    /// The compiled event calendar.
+    calendar: Arc<EventCalendar>,
+    /// The phase in force in the last period simulated.
+    phase: usize,
     done: u32,
     policy_name: String,
 }
@@ -49,15 +51,27 @@ pub struct Replication<'a> {
 impl<'a> Replication<'a> {
     /// Replication `replication` of `config`, with its initial population
     /// drawn (or burnt in).
-    pub fn start(config: &'a Config, model: &Arc<Model>, replication: u64) -> Result<Self> {
+    pub fn start(
+        config: &'a Config,
+        model: &Arc<Model>,
+        calendar: &Arc<EventCalendar>,
+        replication: u64,
+    ) -> Result<Self> {
         let simulation =
             SimulationBuilder::from_config(config, Arc::clone(model), replication)?.build()?;
-        Ok(Replication::around(config, model, replication, simulation))
+        Ok(Replication::around(
+            config,
+            model,
+            calendar,
+            replication,
+            simulation,
+        ))
     }
 
     fn around(
         config: &'a Config,
         model: &Arc<Model>,
+        calendar: &Arc<EventCalendar>,
         replication: u64,
         simulation: Simulation,
     ) -> Self {
@@ -73,8 +87,8 @@ impl<'a> Replication<'a> {
             policy_name: simulation.policy().name().to_string(),
             simulation,
             series,
-            active: vec![false; config.events.len()],
-            current: Arc::clone(model),
+            calendar: Arc::clone(calendar),
+            phase: 0,
             done: 0,
         }
     }
@@ -83,6 +97,7 @@ impl<'a> Replication<'a> {
     pub fn restore(
         config: &'a Config,
         model: &Arc<Model>,
+        calendar: &Arc<EventCalendar>,
         state: ReplicationState,
     ) -> Result<Self> {
         let bad = |what: String| Error::Input(format!("checkpoint: {what}"));
@@ -98,15 +113,21 @@ impl<'a> Replication<'a> {
         let simulation =
             SimulationBuilder::from_config(config, Arc::clone(model), state.replication)?
                 .build_for_restore()?;
-        let mut run = Replication::around(config, model, state.replication, simulation);
-        if state.active_events.iter().any(|&a| a) {
-            // The phase in force in the last period simulated.
-            let phase = config.with_events_at(i64::from(state.done) - 1)?;
-            run.simulation
-                .reconfigure(&phase, phase.policy != config.policy)?;
-            run.current = Arc::new(Model::new(&phase));
+        let mut run = Replication::around(config, model, calendar, state.replication, simulation);
+        // The phase in force in the last period simulated.
+        let phase = calendar.phase_at(i64::from(state.done) - 1);
+        if calendar.phase(phase).active != state.active_events {
+            return Err(bad(format!(
+                "replication {}: the events in force do not match the calendar",
+                state.replication
+            )));
         }
-        run.active = state.active_events;
+        if phase != 0 {
+            let p = calendar.phase(phase);
+            run.simulation
+                .reconfigure(&p.config, &p.model, p.config.policy != config.policy)?;
+        }
+        run.phase = phase;
         run.done = state.done;
         run.series = state.series;
         run.simulation.restore_state(state.simulation)?;
@@ -125,24 +146,19 @@ impl<'a> Replication<'a> {
             .saturating_add(periods)
             .min(self.config.simulation.periods);
         for t in self.done..end {
-            let t = i64::from(t);
-            let now: Vec<bool> = self
-                .config
-                .events
-                .iter()
-                .map(|e| e.window().contains(t))
-                .collect();
-            if now != self.active {
-                let phase = self.config.with_events_at(t)?;
-                let before = self.config.with_events_at(t - 1)?;
-                self.simulation
-                    .reconfigure(&phase, phase.policy != before.policy)?;
-                self.current = Arc::new(Model::new(&phase));
-                self.active = now;
+            let now = self.calendar.phase_at(i64::from(t));
+            if now != self.phase {
+                let (phase, before) = (self.calendar.phase(now), self.calendar.phase(self.phase));
+                self.simulation.reconfigure(
+                    &phase.config,
+                    &phase.model,
+                    phase.config.policy != before.config.policy,
+                )?;
+                self.phase = now;
             }
             let tally = self.simulation.step();
-            self.series
-                .push(tally, &self.current, self.config.simulation.scale);
+            let model = &self.calendar.phase(self.phase).model;
+            self.series.push(tally, model, self.config.simulation.scale);
             progress.period_done(tally.total_active());
         }
         self.done = end;
@@ -155,7 +171,7 @@ impl<'a> Replication<'a> {
             replication: self.replication,
             done: self.done,
             series: self.series.clone(),
-            active_events: self.active.clone(),
+            active_events: self.calendar.phase(self.phase).active.clone(),
             simulation: self.simulation.save_state(),
         }
     }
