@@ -104,15 +104,21 @@ pub enum Size {
     Full,
 }
 
-/// `configs/paper/<name>` under the crate root (or the current folder).
+/// `configs/paper/<name>` under the current folder (or the crate root).
 pub fn paper_config(name: &str) -> PathBuf {
-    let local = Path::new("configs/paper").join(name);
+    shipped_config(&Path::new("paper").join(name))
+}
+
+/// `configs/<relative>` under the current folder, or under the crate root
+/// when the current folder has none.
+pub fn shipped_config(relative: &Path) -> PathBuf {
+    let local = Path::new("configs").join(relative);
     if local.exists() {
         return local;
     }
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("configs/paper")
-        .join(name)
+        .join("configs")
+        .join(relative)
 }
 
 /// Loads a paper configuration with overrides.

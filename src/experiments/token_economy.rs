@@ -26,15 +26,9 @@ use crate::error::{Error, Result};
 use crate::record::RunRecord;
 use crate::sweep::SweepPlan;
 
-/// `configs/<name>` under the current folder or the crate root.
+/// `configs/<name>`, shipped with the crate.
 fn courier_path(name: &str) -> PathBuf {
-    let local = Path::new("configs").join(name);
-    if local.exists() {
-        return local;
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("configs")
-        .join(name)
+    super::shipped_config(Path::new(name))
 }
 
 /// A courier configuration at the experiment's size: shipped scale, or
