@@ -306,6 +306,12 @@ pub struct SteerConfig {
     /// prices steer the budget, the valve spends the float's excess).
     #[serde(default)]
     pub valve: ValveRole,
+    /// How real prices fine-tune beyond the valve's reach (`valve =
+    /// "budget"`): `"by_class"` (one multiplier per elasticity class, the
+    /// most elastic class first; the default) or `"uniform"` (one for all
+    /// real goods).
+    #[serde(default)]
+    pub real_prices: RealPriceControl,
     /// Periods over which the valve closes the gap between float and Z
     /// (`valve = "float"` only).
     #[serde(default = "horizon")]
@@ -340,6 +346,17 @@ pub enum ValveRole {
     Budget,
     /// The float's excess over its return point (the first round's design).
     Float,
+}
+
+/// How the steer controller sets real prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RealPriceControl {
+    /// One multiplier per elasticity class (A–D), each within the real band.
+    #[default]
+    ByClass,
+    /// One multiplier for every real good.
+    Uniform,
 }
 
 /// The float a controller's band applies to.

@@ -29,8 +29,8 @@ pub use departure::{
 };
 pub use economy::{
     BudgetConfig, Channel, EconomyConfig, ElasticityClass, FloatMeasure, GoodConfig,
-    IncentiveMeasure, InitialBalance, InitialBalanceKind, MallConfig, MillerOrr, SteerConfig,
-    ValveRole,
+    IncentiveMeasure, InitialBalance, InitialBalanceKind, MallConfig, MillerOrr, RealPriceControl,
+    SteerConfig, ValveRole,
 };
 pub use fairness::{FairnessConfig, DEFAULT_EPSILON};
 pub use overrides::Override;

@@ -32,7 +32,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::tally::PeriodTally;
-use crate::config::{FloatMeasure, SteerConfig, ValveRole};
+use crate::config::{FloatMeasure, RealPriceControl, SteerConfig, ValveRole};
 use crate::model::ratchet::RatchetProblem;
 use crate::model::{Economy, Levers};
 use crate::policy::{BudgetView, LeverContext, LeverController};
@@ -161,6 +161,7 @@ impl Forecast {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct BelievedGood {
     real: bool,
+    class: Option<usize>,
     weight: f64,
     cash_cost: f64,
     elasticity: f64,
@@ -217,6 +218,7 @@ impl Controller {
             .enumerate()
             .map(|(j, g)| BelievedGood {
                 real: g.real,
+                class: g.class,
                 weight: g.weight,
                 cash_cost: g.cash_cost,
                 elasticity: believed_of(j),
@@ -257,18 +259,26 @@ impl Controller {
     /// through D, which is cross-channel substitution. (Affordability is
     /// left out: real goods are cheap beside the balances that buy them.)
     /// With the valve on the float, the first round's m_r^{ê}.
-    fn cash_effect(&self, m_r: f64, m_v: f64) -> f64 {
+    fn cash_effect(&self, m_r: f64, classes: [f64; 4], m_v: f64) -> f64 {
         match self.config.valve {
             ValveRole::Float => m_r.powf(self.real_elasticity),
-            ValveRole::Budget => self.logit_cash(m_r, m_v) / self.logit_cash(1.0, 1.0),
+            ValveRole::Budget => {
+                self.logit_cash(m_r, classes, m_v) / self.logit_cash(1.0, [1.0; 4], 1.0)
+            }
         }
     }
 
-    /// Σ_real c_j w_j m_r^{ê_j} / D(m), the believed cash per visit.
-    fn logit_cash(&self, m_r: f64, m_v: f64) -> f64 {
+    /// Σ_real c_j w_j m_j^{ê_j} / D(m), the believed cash per visit, with
+    /// m_j = m_r × the class multiplier for a real good, m_v for a virtual one.
+    fn logit_cash(&self, m_r: f64, classes: [f64; 4], m_v: f64) -> f64 {
         let (mut cash, mut denominator) = (0.0, self.no_purchase_weight);
         for g in &self.mall {
-            let attraction = g.weight * if g.real { m_r } else { m_v }.powf(g.elasticity);
+            let m = if g.real {
+                m_r * g.class.map_or(1.0, |c| classes[c])
+            } else {
+                m_v
+            };
+            let attraction = g.weight * m.powf(g.elasticity);
             denominator += attraction;
             if g.real {
                 cash += g.cash_cost * attraction;
@@ -277,11 +287,27 @@ impl Controller {
         cash / denominator.max(1e-300)
     }
 
+    /// Elasticity classes of the real goods, most elastic (believed, by
+    /// appeal-weighted mean) first.
+    fn classes_by_elasticity(&self) -> Vec<usize> {
+        let mut classes: Vec<(usize, f64)> = (0..4)
+            .filter_map(|c| {
+                let goods = self.mall.iter().filter(|g| g.real && g.class == Some(c));
+                let (sum, weight) = goods.fold((0.0, 0.0), |(s, w), g| {
+                    (s + g.weight * g.elasticity, w + g.weight)
+                });
+                (weight > 0.0).then(|| (c, sum / weight))
+            })
+            .collect();
+        classes.sort_by(|a, b| a.1.total_cmp(&b.1));
+        classes.into_iter().map(|(c, _)| c).collect()
+    }
+
     /// Learns from the period just ended.
     pub fn observe(&mut self, tally: &PeriodTally) {
         let w = self.config.smoothing;
         let [_, real, valve] = tally.levers;
-        let effect = self.cash_effect(real, valve);
+        let effect = self.cash_effect(real, tally.class_levers, valve);
         self.cash.observe(tally.cash_cost, effect, w);
         self.virtual_tokens.observe(
             tally.redeemed_virtual as f64,
@@ -315,8 +341,8 @@ impl Controller {
         let [lo, hi] = c.real_price_band;
         let [valve_lo, valve_hi] = c.valve_band;
         let reach = [
-            self.cash_effect(hi, valve_lo),
-            self.cash_effect(lo, valve_hi),
+            self.cash_effect(hi, [1.0; 4], valve_lo),
+            self.cash_effect(lo, [1.0; 4], valve_hi),
         ];
         let problem = RatchetProblem {
             years: c.planning_years,
@@ -343,27 +369,47 @@ impl Controller {
         (budget.budget - solution.target(0, budget.budget)) / sigma_year
     }
 
-    /// P1: the (real, valve) multipliers that make the believed cash cost
-    /// `level` × effect meet `target`. The valve does it alone when it can
-    /// (real prices relax half-way back to 1 each period); beyond the
-    /// valve's band, real prices take over within theirs.
-    fn budget_levers(&self, level: f64, target: f64) -> (f64, f64) {
+    /// P1: the (real, class, valve) multipliers that make the believed
+    /// cash cost `level` × effect meet `target`. The valve does it alone
+    /// when it can (real prices relax half-way back to 1 each period);
+    /// beyond the valve's band, real prices take over within theirs — by
+    /// class, the most elastic first: a real good's cash is proportional to
+    /// its token spend, so per unit of purchasing power taken from (or
+    /// given to) couriers, the most elastic class moves the most cash — or
+    /// all real goods alike (`real_prices = "uniform"`).
+    fn budget_levers(&self, level: f64, target: f64) -> (f64, [f64; 4], f64) {
         let c = &self.config;
-        let real = self
-            .levers
-            .real_price_mult
-            .sqrt()
-            .clamp(c.real_price_band[0], c.real_price_band[1]);
-        let cash_at = |r: f64, v: f64| level * self.cash_effect(r, v);
+        let band = c.real_price_band;
+        let relax = |m: f64| m.sqrt().clamp(band[0], band[1]);
+        let mut real = relax(self.levers.real_price_mult);
+        let mut classes = self.levers.class_mult.map(relax);
+        let cash_at = |r: f64, k: [f64; 4], v: f64| level * self.cash_effect(r, k, v);
+        let met = |cash: f64| (cash / target - 1.0).abs() < 1e-6;
         // Cash rises with the valve (dearer virtual goods divert less) and
         // falls with real prices: bisect each in logs within its band.
-        let valve = bisect(c.valve_band, |v| cash_at(real, v) - target, true);
-        let reached = (cash_at(real, valve) / target - 1.0).abs() < 1e-6;
-        if reached {
-            return (real, valve);
+        let valve = bisect(c.valve_band, |v| cash_at(real, classes, v) - target, true);
+        if met(cash_at(real, classes, valve)) {
+            return (real, classes, valve);
         }
-        let real = bisect(c.real_price_band, |r| cash_at(r, valve) - target, false);
-        (real, valve)
+        match c.real_prices {
+            RealPriceControl::Uniform => {
+                real = bisect(band, |r| cash_at(r, classes, valve) - target, false);
+            }
+            RealPriceControl::ByClass => {
+                for class in self.classes_by_elasticity() {
+                    let at = |m: f64| {
+                        let mut k = classes;
+                        k[class] = m;
+                        cash_at(real, k, valve) - target
+                    };
+                    classes[class] = bisect(band, at, false);
+                    if met(cash_at(real, classes, valve)) {
+                        break;
+                    }
+                }
+            }
+        }
+        (real, classes, valve)
     }
 
     /// (K_lo, Z, K_hi) of the float band, in tokens (configured per unit of
@@ -448,11 +494,14 @@ impl Controller {
             }
             ValveRole::Budget => {
                 if let Some(level) = self.cash.predict(1.0).filter(|_| target > 0.0) {
-                    let (real, valve) = self.budget_levers(level, target);
+                    let (real, classes, valve) = self.budget_levers(level, target);
                     // Half a step (in logs) towards the setting that meets
                     // the target, as the float-valve controller moves.
                     let half = |now: f64, wanted: f64| (0.5 * (now.ln() + wanted.ln())).exp();
                     self.levers.real_price_mult = half(m.real_price_mult, real);
+                    for (now, wanted) in self.levers.class_mult.iter_mut().zip(classes) {
+                        *now = half(*now, wanted);
+                    }
                     self.levers.virtual_price_mult = half(m.virtual_price_mult, valve);
                 }
             }

@@ -291,6 +291,7 @@ impl EconomyRuntime {
             self.levers.real_price_mult,
             self.levers.virtual_price_mult,
         ];
+        o.class_levers = self.levers.class_mult;
         self.controller.observe(o);
         let r = self.recommended;
         o.recommended_levers = [r.issuance_rate, r.real_price_mult, r.virtual_price_mult];

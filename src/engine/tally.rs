@@ -50,6 +50,8 @@ pub struct PeriodTally {
     pub levers: [f64; 3],
     /// The levers recommended before operator overrides.
     pub recommended_levers: [f64; 3],
+    /// The per-class real-price multipliers in force (A, B, C, D).
+    pub class_levers: [f64; 4],
 }
 
 impl PeriodTally {
@@ -82,6 +84,7 @@ impl PeriodTally {
             dormant_float: 0,
             levers: [f64::NAN; 3],
             recommended_levers: [f64::NAN; 3],
+            class_levers: [f64::NAN; 4],
         }
     }
 

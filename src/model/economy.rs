@@ -19,6 +19,8 @@ pub struct Good {
     pub cash_cost: f64,
     /// Own-price elasticity e_j.
     pub elasticity: f64,
+    /// Elasticity class index (A = 0 … D = 3), when the good has one.
+    pub class: Option<usize>,
     /// Appeal weight w_j.
     pub weight: f64,
 }
@@ -32,6 +34,15 @@ pub struct Levers {
     pub real_price_mult: f64,
     /// Multiplier on virtual goods' reference prices.
     pub virtual_price_mult: f64,
+    /// Per elasticity class (A, B, C, D), a further multiplier on the
+    /// real goods of that class (1 for all unless a controller fine-tunes
+    /// by class; goods with an explicit elasticity and no class get none).
+    #[serde(default = "unit_classes")]
+    pub class_mult: [f64; 4],
+}
+
+fn unit_classes() -> [f64; 4] {
+    [1.0; 4]
 }
 
 /// Work, issuance, the mall and the budget.
@@ -80,6 +91,7 @@ impl Economy {
                 issuance_rate: e.issuance_rate,
                 real_price_mult: e.real_price_multiplier,
                 virtual_price_mult: e.virtual_price_multiplier,
+                class_mult: unit_classes(),
             },
             reference_issuance_rate: e.reference_issuance_rate,
             periods_per_year: e.periods_per_year,
@@ -98,6 +110,7 @@ impl Economy {
                     reference_price: g.price,
                     cash_cost: g.cash_cost.unwrap_or(0.0),
                     elasticity: g.elasticity(),
+                    class: g.class.map(|c| c as usize),
                     weight: g.weight,
                 })
                 .collect(),
@@ -137,7 +150,7 @@ impl Economy {
     pub fn price(&self, j: usize, levers: &Levers) -> u64 {
         let g = &self.goods[j];
         let mult = if g.real {
-            levers.real_price_mult
+            levers.real_price_mult * g.class.map_or(1.0, |c| levers.class_mult[c])
         } else {
             levers.virtual_price_mult
         };

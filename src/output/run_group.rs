@@ -403,6 +403,21 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
             &format!("{description}, as implemented"),
         )?;
     }
+    if t.class_levers.len() == n {
+        for (c, class) in ["A", "B", "C", "D"].iter().enumerate() {
+            let values: Vec<f64> = t.class_levers.iter().map(|l| l[c]).collect();
+            dataset(
+                &levers,
+                &format!("class_{class}_price_mult"),
+                &values,
+                &[n],
+                "1",
+                &format!(
+                    "multiplier on the prices of class-{class} real goods, on top of real_price_mult (steer.real_prices = \"by_class\"; 1 otherwise)"
+                ),
+            )?;
+        }
+    }
     axes.labels(g, "good", goods, "good of the mall")?;
     let ds = dataset(
         g,

@@ -71,6 +71,9 @@ pub struct TokenSeries {
     pub levers: Vec<[f64; 3]>,
     /// The levers recommended before operator overrides, [T][3].
     pub recommended_levers: Vec<[f64; 3]>,
+    /// Per-class real-price multipliers in force (A, B, C, D), [T][4].
+    #[serde(default)]
+    pub class_levers: Vec<[f64; 4]>,
     /// Units sold per good, [T][J].
     pub sales: Vec<u64>,
 }
@@ -133,6 +136,7 @@ impl Series {
             t.forfeited.push(tally.forfeited);
             t.levers.push(tally.levers);
             t.recommended_levers.push(tally.recommended_levers);
+            t.class_levers.push(tally.class_levers);
             t.sales.extend_from_slice(&tally.sales);
         }
         self.periods += 1;
