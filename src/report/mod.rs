@@ -380,6 +380,17 @@ fn token_figures(file: &hdf5::File, id: &str, dir: &Path, figures: &mut Vec<Figu
             lever_lines.push(line(&format!("{l} (recommended)"), &recommended));
         }
     }
+    // Per-class real-price multipliers, when the controller moved them.
+    for class in ["A", "B", "C", "D"] {
+        if let Some(values) = read(&format!("levers/class_{class}_price_mult")) {
+            if values.iter().any(|&v| v != 1.0) {
+                lever_lines.push(line(
+                    &format!("class {class} real-price multiplier"),
+                    &values,
+                ));
+            }
+        }
+    }
     if !lever_lines.is_empty() {
         chart!(dir, "levers", |area| charts::lines(
             &area,
@@ -391,7 +402,7 @@ fn token_figures(file: &hdf5::File, id: &str, dir: &Path, figures: &mut Vec<Figu
         ));
         figures.push(Figure {
             name: "levers".into(),
-            caption: "The three levers as recommended (controller or configuration) and as implemented after operator overrides.".into(),
+            caption: "The three levers as recommended (controller or configuration) and as implemented after operator overrides; the per-class real-price multipliers (on top of the real one) when the controller moved them.".into(),
         });
     }
     if let Ok(budget) = file.group(&format!("runs/{id}/budget")) {
