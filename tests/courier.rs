@@ -415,8 +415,14 @@ fn the_stress_suite_stays_on_budget_within_the_levers_reach() {
 /// first, loses |ē|/1.3 of the uniform one's purchasing power. The oracle
 /// is computed here from the mall's prices, weights and classes; the
 /// tolerance (±20 %) is the linearisation's, second order in the price
-/// moves (up to ln 1.2 ≈ 0.18). Effort answers purchasing power, so the
-/// by-class controller also keeps more tasks.
+/// moves (up to ln 1.2 ≈ 0.18), plus whole-token rounding: a uniform move of
+/// ≈ 6 % leaves a 5-token good's price where it is and moves an 8-token
+/// one by 12 %. At 1/10 scale (here) seeds 1, 2, 3, 4, 7 and 99 give
+/// 0.51–0.61 against 0.533. At 1/100 scale the cut needed varies from
+/// 2.7 % to 4.7 % with the seed, the moves shrink to a few whole-token
+/// steps, and the first-order oracle no longer applies (ratios 0.47–0.91),
+/// which is why this test runs at 1/10. Effort answers purchasing power, so
+/// the by-class controller also keeps more tasks.
 #[test]
 fn real_prices_by_class_cost_less_purchasing_power() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/fengdou-steer.toml");
@@ -424,8 +430,8 @@ fn real_prices_by_class_cost_less_purchasing_power() {
         + "\n[[overrides]]\nperiod = 0\nlever = \"issuance_rate\"\nvalue = 1.15\n";
     let run = |mode: &str| {
         let sets = [
-            "simulation.scale=4000".to_string(),
-            "budget.annual=4.0e5".to_string(),
+            "simulation.scale=40000".to_string(),
+            "budget.annual=4.0e6".to_string(),
             "simulation.periods=52".to_string(),
             "steer.valve_band=[1.0, 1.0]".to_string(),
             "economy.incentive=\"purchasing_power\"".to_string(),
