@@ -197,6 +197,34 @@ pub fn report(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// A swept value that is a table or an array (e.g. a list of `[[events]]`)
+/// is labelled by the `name`s it holds ("none" when empty), or cut to 24
+/// characters: the full TOML does not fit under an axis.
+fn short_label(value: &str) -> String {
+    let parsed = format!("v = {value}").parse::<toml::Table>().ok();
+    let names = |v: &toml::Value| -> Option<String> {
+        let items = v.as_array()?;
+        if items.is_empty() {
+            return Some("none".into());
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for item in items {
+            let name = item.get("name")?.as_str()?;
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Some(names.join(" + "))
+    };
+    if let Some(label) = parsed.as_ref().and_then(|t| t.get("v")).and_then(names) {
+        return label;
+    }
+    if value.chars().count() > 24 {
+        return value.chars().take(23).collect::<String>() + "…";
+    }
+    value.to_string()
+}
+
 /// For a sweep file: per swept key, (x, mean profit, 1.96·s.e.) per value,
 /// with category labels when the key is not numeric.
 #[allow(clippy::type_complexity)]
@@ -232,7 +260,7 @@ fn sweep_points(
                 let idx = text
                     .iter()
                     .map(|s| {
-                        let s = s.as_str().to_string();
+                        let s = short_label(s.as_str());
                         match names.iter().position(|n| *n == s) {
                             Some(i) => i as f64,
                             None => {
