@@ -147,6 +147,10 @@ enum Command {
         /// Sliding-window length in periods [default: 100].
         #[arg(long)]
         window: Option<usize>,
+        /// Token runs: tolerance on pay-rate and value-per-token differences
+        /// between types, relative to the overall rate [default: 0.02].
+        #[arg(long, value_name = "T")]
+        token_tolerance: Option<f64>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -191,6 +195,7 @@ fn main() -> ExitCode {
         run,
         epsilon,
         window,
+        token_tolerance,
         json,
     } = &cli.command
     {
@@ -204,6 +209,13 @@ fn main() -> ExitCode {
         }
         if let Some(w) = window {
             options.window = *w;
+        }
+        if let Some(t) = token_tolerance {
+            if !(t.is_finite() && *t >= 0.0) {
+                eprintln!("error: --token-tolerance {t}: expected a number >= 0");
+                return ExitCode::from(2);
+            }
+            options.token_tolerance = *t;
         }
         return match tokensim::commands::audit(file, run.as_deref(), &options, *json) {
             Ok((text, fair)) => {

@@ -36,6 +36,30 @@ pub struct RunData {
     /// Token economy: tokens credited per agent-period, per type (empty
     /// for runs without an economy).
     pub credited: Vec<(Histogram<u64>, f64)>,
+    /// Token economy: the per-type series the token-fairness audit needs
+    /// (absent for paper runs and for files written before they existed).
+    pub tokens: Option<TokenTypeSeries>,
+    /// The sweep point of the run, for sweep files.
+    pub point: Option<u64>,
+}
+
+/// Per-type series of a token-economy run, [T][K] unless noted.
+#[derive(Debug, Clone)]
+pub struct TokenTypeSeries {
+    /// ι_t in force, [T].
+    pub issuance_rate: Vec<f64>,
+    /// Tasks completed.
+    pub tasks: Vec<u64>,
+    /// Tokens credited for tasks.
+    pub task_tokens: Vec<u64>,
+    /// Tokens credited as policy rewards.
+    pub bonus_tokens: Vec<u64>,
+    /// Tokens redeemed, both channels.
+    pub redeemed: Vec<u64>,
+    /// Yuan bought: real goods at cash cost, virtual at their value.
+    pub value: Vec<f64>,
+    /// Tokens the purchases would have cost at reference prices.
+    pub at_reference: Vec<f64>,
 }
 
 fn bad(path: &str, what: &str) -> Error {
@@ -309,8 +333,38 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
     } else {
         Vec::new()
     };
+    let tokens = if series.link_exists("tasks_by_type") {
+        let counts = |name: &str| read_counts(&series, path, &series_at, name, &[periods, k]);
+        let floats = |name: &str| read_floats(&series, path, &series_at, name, &[periods, k]);
+        let levers_at = format!("{series_at}/levers");
+        let levers = series
+            .group("levers")
+            .map_err(|_| malformed(path, &levers_at, "missing"))?;
+        let add_u = |a: Vec<u64>, b: Vec<u64>| a.iter().zip(&b).map(|(x, y)| x + y).collect();
+        let add_f = |a: Vec<f64>, b: Vec<f64>| a.iter().zip(&b).map(|(x, y)| x + y).collect();
+        Some(TokenTypeSeries {
+            issuance_rate: read_floats(&levers, path, &levers_at, "issuance_rate", &[periods])?,
+            tasks: counts("tasks_by_type")?,
+            task_tokens: counts("task_tokens_by_type")?,
+            bonus_tokens: counts("bonus_tokens_by_type")?,
+            redeemed: add_u(
+                counts("redeemed_real_by_type")?,
+                counts("redeemed_virtual_by_type")?,
+            ),
+            value: add_f(
+                floats("real_value_by_type")?,
+                floats("virtual_value_by_type")?,
+            ),
+            at_reference: floats("redeemed_at_reference_by_type")?,
+        })
+    } else {
+        None
+    };
+    let point = run.attr("point").and_then(|a| a.read_scalar::<u64>()).ok();
     Ok(RunData {
         id: id.to_string(),
+        tokens,
+        point,
         type_names,
         rewards,
         warmup,

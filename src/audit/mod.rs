@@ -9,10 +9,12 @@
 
 mod distance;
 mod input;
+mod token;
 
 pub use distance::{atoms_of, atoms_on, ks_and_wasserstein, Atoms};
-pub use input::{open, printable, read_run, RunData};
+pub use input::{open, printable, read_run, RunData, TokenTypeSeries};
 pub(crate) use input::{read_counts, read_floats};
+pub use token::{BonusAudit, ByGroup, GroupMetric, TokenFairness, DEFAULT_TOKEN_TOLERANCE};
 
 use serde::Serialize;
 
@@ -31,6 +33,9 @@ pub struct AuditOptions {
     pub epsilon: f64,
     /// Sliding-window length W (default 100 periods, at most the run).
     pub window: usize,
+    /// Tolerance on the token-fairness differences relative to the overall
+    /// rate (default 0.02).
+    pub token_tolerance: f64,
 }
 
 impl Default for AuditOptions {
@@ -38,6 +43,7 @@ impl Default for AuditOptions {
         AuditOptions {
             epsilon: DEFAULT_EPSILON,
             window: DEFAULT_WINDOW,
+            token_tolerance: DEFAULT_TOKEN_TOLERANCE,
         }
     }
 }
@@ -136,6 +142,10 @@ pub struct RunAudit {
     /// Definition G.1 (two-period memory, the paper's Appendix G), for
     /// runs that count veterans by (reward now, reward before).
     pub two_period: Option<crate::fairness::TwoPeriodFairness>,
+    /// Group fairness of the token economy (token runs only): pay per task
+    /// and value per token by type, and the bonus audit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_fairness: Option<TokenFairness>,
     /// ε used.
     pub epsilon: f64,
 }
@@ -156,6 +166,10 @@ pub struct FileAudit {
     /// Mean of the runs' max gaps with an interval across replications
     /// (when the file has at least two runs of the same configuration).
     pub across_replications: Option<Interval>,
+    /// Token fairness across replications (at least two token runs of one
+    /// configuration: not pooled across sweep points).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_fairness: Option<TokenFairness>,
     /// Runs audited.
     pub runs: Vec<RunAudit>,
     /// Fair and unfair counts.
@@ -411,13 +425,20 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
     let two_period_fair = two_period
         .as_ref()
         .is_none_or(|g| g.max_gap <= options.epsilon);
+    let bonus_verdict = if criterion1 && worst <= options.epsilon && two_period_fair {
+        "fair"
+    } else {
+        "unfair"
+    };
+    let token_fairness =
+        token::token_fairness_of(d, (bonus_verdict, worst), options.token_tolerance);
     RunAudit {
         run: d.id.clone(),
-        verdict: if criterion1 && worst <= options.epsilon && two_period_fair {
-            "fair"
-        } else {
-            "unfair"
+        verdict: match &token_fairness {
+            Some(t) => t.verdict,
+            None => bonus_verdict,
         },
+        token_fairness,
         max_abs_gap: worst,
         max_abs_gap_interval,
         max_tv,
@@ -452,6 +473,7 @@ pub fn audit_file(
         None => ids,
     };
     let mut runs = Vec::new();
+    let mut points = Vec::new();
     for id in &ids {
         if let Ok(g) = file.group(&format!("runs/{id}")) {
             // Failed sweep runs carry no data.
@@ -463,7 +485,9 @@ pub fn audit_file(
                 continue;
             }
         }
-        runs.push(audit_run(&read_run(&file, &shown, id)?, options));
+        let data = read_run(&file, &shown, id)?;
+        points.push(data.point);
+        runs.push(audit_run(&data, options));
     }
     if runs.is_empty() {
         return Err(crate::error::Error::Input(format!(
@@ -490,6 +514,15 @@ pub fn audit_file(
         runs[0].types.clone()
     };
     let fair_runs = runs.iter().filter(|r| r.verdict == "fair").count();
+    // Replications of one configuration only: every run of one sweep point.
+    let one_point = points.iter().all(|p| *p == points[0]);
+    let token_runs: Vec<&TokenFairness> = runs
+        .iter()
+        .filter_map(|r| r.token_fairness.as_ref())
+        .collect();
+    let token_fairness = (one_point && token_runs.len() == runs.len())
+        .then(|| token::across_replications(&token_runs, options.token_tolerance))
+        .flatten();
     Ok(FileAudit {
         verdict: if fair_runs == runs.len() {
             "fair"
@@ -504,6 +537,7 @@ pub fn audit_file(
             .then(|| interval(mean_gap, &gaps, "across replications")),
         fair_runs,
         epsilon: options.epsilon,
+        token_fairness,
         runs,
     })
 }

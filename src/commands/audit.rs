@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::audit::printable;
-use crate::audit::{audit_file, AuditOptions, FileAudit, Interval};
+use crate::audit::{audit_file, AuditOptions, FileAudit, Interval, TokenFairness};
 use crate::error::Result;
 
 /// Audits a file; returns the report (a table, or JSON) and whether it is fair.
@@ -109,6 +109,9 @@ fn table(path: &Path, a: &FileAudit) -> String {
                 p.lifetime_wasserstein
             );
         }
+        if let Some(t) = &r.token_fairness {
+            token_table(&mut s, t);
+        }
         let _ = writeln!(s, "  lifetime reward quantiles (tokens; departed agents):");
         for t in &r.types {
             let q: Vec<String> = t
@@ -125,6 +128,10 @@ fn table(path: &Path, a: &FileAudit) -> String {
             );
         }
     }
+    if let Some(t) = &a.token_fairness {
+        let _ = writeln!(s, "\nacross runs (replications):");
+        token_table(&mut s, t);
+    }
     if let Some(i) = &a.across_replications {
         let _ = writeln!(s, "\nacross runs: mean max gap {} ({})", ci(i), i.method);
     }
@@ -139,4 +146,47 @@ fn table(path: &Path, a: &FileAudit) -> String {
         if a.criterion1 { "holds" } else { "fails" }
     );
     s
+}
+
+/// The token-fairness block of the text audit.
+fn token_table(s: &mut String, t: &TokenFairness) {
+    let _ = writeln!(
+        s,
+        "  token fairness (tolerance {} of the overall rate): {}",
+        t.tolerance,
+        t.verdict.to_uppercase()
+    );
+    for (label, m) in [
+        ("pay rate (task tokens per task)", &t.pay_rate),
+        (
+            "purchasing power (reference-price tokens per token)",
+            &t.purchasing_power,
+        ),
+        (
+            "value per token redeemed (yuan; descriptive, reflects choices)",
+            &t.value_per_token,
+        ),
+    ] {
+        let by: Vec<String> = m
+            .by_group
+            .0
+            .iter()
+            .map(|(g, v)| format!("{}={v:.4}", printable(g)))
+            .collect();
+        let _ = writeln!(s, "    {label}: {}  overall {:.4}", by.join(" "), m.overall);
+        let _ = writeln!(
+            s,
+            "      difference {} ({:+.2}% of overall; {}), ratio {:.4} -> {}",
+            ci(&m.ci95),
+            100.0 * m.relative_difference,
+            m.ci95.method,
+            m.ratio,
+            m.verdict
+        );
+    }
+    let _ = writeln!(
+        s,
+        "    bonus (reward-policy audit): {} (max gap {:.4})",
+        t.bonus.verdict, t.bonus.max_abs_gap
+    );
 }

@@ -154,6 +154,11 @@ pub struct GoodConfig {
     /// Appeal weight w_j in the logit.
     #[serde(default = "one")]
     pub weight: f64,
+    /// Yuan a courier is taken to value one unit of a virtual good at, for
+    /// the audit's value per token redeemed (virtual goods only; default 0:
+    /// real goods are valued at their cash cost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
 }
 
 impl GoodConfig {
@@ -242,6 +247,14 @@ impl MallConfig {
                     "no cash cost: virtual goods cost the firm nothing",
                 ),
                 (Channel::Virtual, None) => {}
+            }
+            match (g.channel, g.value) {
+                (Channel::Real, Some(_)) => problems.push(
+                    key("value"),
+                    "no value: a real good is valued at its cash_cost",
+                ),
+                (Channel::Virtual, Some(v)) => problems.non_negative(&key("value"), v),
+                (_, None) => {}
             }
             if let Some(e) = g.elasticity {
                 if !(e.is_finite() && e <= 0.0) {

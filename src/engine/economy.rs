@@ -257,9 +257,49 @@ impl EconomyRuntime {
         self.prepare_mall();
     }
 
+    /// Units by good, and tokens and yuan by type and channel, from the
+    /// reduced units by (type, good) at this period's prices. Integer sums
+    /// of integer counts, and yuan summed in a fixed order: independent of
+    /// how agents were split into chunks or threads.
+    fn spending_by_type(&self, o: &mut PeriodTally) {
+        let e = &self.economy;
+        let goods = e.goods.len();
+        let levers = self.levers;
+        o.sales.fill(0);
+        o.redeemed_real = 0;
+        o.redeemed_virtual = 0;
+        for (k, row) in o.type_sales.chunks(goods.max(1)).enumerate() {
+            let (mut real, mut virtual_) = (0u64, 0u64);
+            let (mut real_value, mut virtual_value, mut at_reference) = (0.0, 0.0, 0.0);
+            for (j, (&n, g)) in row.iter().zip(&e.goods).enumerate() {
+                o.sales[j] += n;
+                if n == 0 {
+                    continue;
+                }
+                let tokens = n * e.price(j, &levers);
+                at_reference += n as f64 * g.reference_price;
+                if g.real {
+                    real += tokens;
+                    real_value += n as f64 * g.value;
+                } else {
+                    virtual_ += tokens;
+                    virtual_value += n as f64 * g.value;
+                }
+            }
+            o.type_redeemed_real[k] = real;
+            o.type_redeemed_virtual[k] = virtual_;
+            o.type_real_value[k] = real_value;
+            o.type_virtual_value[k] = virtual_value;
+            o.type_redeemed_at_reference[k] = at_reference;
+            o.redeemed_real += real;
+            o.redeemed_virtual += virtual_;
+        }
+    }
+
     /// After the agents' counts are reduced into `o`: cash cost, the float
     /// identity, the controller learns, the budget year closes.
     pub(super) fn after_period(&mut self, o: &mut PeriodTally, period: i64) {
+        self.spending_by_type(o);
         o.cash_cost = o
             .sales
             .iter()

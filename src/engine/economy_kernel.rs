@@ -128,15 +128,16 @@ fn stochastic_round(x: f64, rng: &mut StreamRng) -> u64 {
     floor as u64 + u64::from(rng.random::<f64>() < frac)
 }
 
-/// Tokens credited to a courier for a period: ι per task and the policy
-/// reward, each stochastically rounded (a zero reward draws nothing).
+/// Tokens credited to a courier for a period, as (for tasks, bonus): ι per
+/// task and the policy reward, each stochastically rounded (a zero reward
+/// draws nothing).
 #[inline]
-fn tokens_credited(issuance_rate: f64, tasks: u64, reward: f64, rng: &mut StreamRng) -> u64 {
+fn tokens_credited(issuance_rate: f64, tasks: u64, reward: f64, rng: &mut StreamRng) -> (u64, u64) {
     let earned = stochastic_round(issuance_rate * tasks as f64, rng);
     if reward == 0.0 {
-        earned
+        (earned, 0)
     } else {
-        earned + stochastic_round(reward, rng)
+        (earned, stochastic_round(reward, rng))
     }
 }
 
@@ -164,26 +165,26 @@ pub(crate) fn step_chunk_economy(
 
         // Work and issuance: the reward is paid in tokens on top.
         let tasks = economy.tasks[k].as_ref().map_or(0, |d| d.sample(rng));
-        let credited = tokens_credited(economy.issuance_rate, tasks, reward_value, rng);
+        let (earned, bonus) = tokens_credited(economy.issuance_rate, tasks, reward_value, rng);
+        let credited = earned + bonus;
         let balance = chunk.balance[i] + credited;
         tally.tasks += tasks;
         tally.issuance += credited;
+        tally.type_tasks[k] += tasks;
+        tally.type_task_tokens[k] += earned;
+        tally.type_bonus_tokens[k] += bonus;
         if let Some(l) = leavers.as_deref_mut() {
             l.record_credited(k, credited);
         }
 
         // Shopping: at each visit the courier buys one of the goods its
         // balance affords, or nothing, by the logit (see `MallView::shop`).
+        // Only units by (type, good) are counted here; tokens and yuan by
+        // channel follow from them and the period's prices after reduction.
         let mall = economy.mall;
-        let balance = mall.shop(k, balance, rng, |pick| {
-            let (good, price) = (mall.order[pick], mall.prices[pick]);
-            tally.sales[good] += 1;
-            if mall.real[good] {
-                tally.redeemed_real += price;
-            } else {
-                tally.redeemed_virtual += price;
-            }
-        });
+        let goods = mall.real.len();
+        let row = &mut tally.type_sales[k * goods..(k + 1) * goods];
+        let balance = mall.shop(k, balance, rng, |pick| row[mall.order[pick]] += 1);
 
         let p = departure_probability(economy, inputs, k, history, tenure, credited);
         let leaves = p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p);
@@ -261,7 +262,8 @@ pub(crate) fn reference_step_chunk_economy(
         let tasks = economy.tasks[k as usize]
             .as_ref()
             .map_or(0, |d| d.sample(rng));
-        let credited = tokens_credited(economy.issuance_rate, tasks, reward, rng);
+        let (earned, bonus) = tokens_credited(economy.issuance_rate, tasks, reward, rng);
+        let credited = earned + bonus;
         let balance = economy
             .mall
             .shop(k as usize, chunk.balance[i] + credited, rng, |_| {});

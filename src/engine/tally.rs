@@ -31,8 +31,28 @@ pub struct PeriodTally {
     pub forfeited: u64,
     /// Balances leavers kept (when not forfeited): they stay in the float.
     pub departed_balances: u64,
-    /// Units sold of each good.
+    /// Units sold of each good, set after reduction (from `type_sales`).
     pub sales: Vec<u64>,
+    /// Per type (token economy): tasks completed, [K].
+    pub type_tasks: Vec<u64>,
+    /// Per type: tokens credited for tasks (ι × tasks, rounded), [K].
+    pub type_task_tokens: Vec<u64>,
+    /// Per type: tokens credited as policy rewards (bonus), [K].
+    pub type_bonus_tokens: Vec<u64>,
+    /// Units of good j bought by agents of type k, `[K][J]`.
+    pub type_sales: Vec<u64>,
+    /// Per type: tokens spent on real goods, set after reduction, [K].
+    pub type_redeemed_real: Vec<u64>,
+    /// Per type: tokens spent on virtual goods, set after reduction, [K].
+    pub type_redeemed_virtual: Vec<u64>,
+    /// Per type: yuan of real goods bought (cash cost), set after reduction, [K].
+    pub type_real_value: Vec<f64>,
+    /// Per type: yuan of virtual goods bought at their configured value,
+    /// set after reduction, [K].
+    pub type_virtual_value: Vec<f64>,
+    /// Per type: what its purchases would have cost in tokens at reference
+    /// prices (both channels), set after reduction, [K].
+    pub type_redeemed_at_reference: Vec<f64>,
     /// Yuan of real goods sold (Σ units × cash cost), set after reduction.
     pub cash_cost: f64,
     /// K_t: tokens outstanding after this period, set after reduction.
@@ -77,6 +97,15 @@ impl PeriodTally {
             forfeited: 0,
             departed_balances: 0,
             sales: vec![0; goods],
+            type_tasks: vec![0; types],
+            type_task_tokens: vec![0; types],
+            type_bonus_tokens: vec![0; types],
+            type_sales: vec![0; types * goods],
+            type_redeemed_real: vec![0; types],
+            type_redeemed_virtual: vec![0; types],
+            type_real_value: vec![0.0; types],
+            type_virtual_value: vec![0.0; types],
+            type_redeemed_at_reference: vec![0.0; types],
             cash_cost: 0.0,
             purchasing_power: 1.0,
             incentive_value: 0.0,
@@ -108,6 +137,10 @@ impl PeriodTally {
         self.forfeited = 0;
         self.departed_balances = 0;
         self.sales.fill(0);
+        self.type_tasks.fill(0);
+        self.type_task_tokens.fill(0);
+        self.type_bonus_tokens.fill(0);
+        self.type_sales.fill(0);
     }
 
     pub(crate) fn add(&mut self, other: &PeriodTally) {
@@ -116,11 +149,12 @@ impl PeriodTally {
         add(&mut self.departures, &other.departures);
         add(&mut self.reward_counts, &other.reward_counts);
         add(&mut self.pair_counts, &other.pair_counts);
-        add(&mut self.sales, &other.sales);
+        add(&mut self.type_tasks, &other.type_tasks);
+        add(&mut self.type_task_tokens, &other.type_task_tokens);
+        add(&mut self.type_bonus_tokens, &other.type_bonus_tokens);
+        add(&mut self.type_sales, &other.type_sales);
         self.tasks += other.tasks;
         self.issuance += other.issuance;
-        self.redeemed_real += other.redeemed_real;
-        self.redeemed_virtual += other.redeemed_virtual;
         self.forfeited += other.forfeited;
         self.departed_balances += other.departed_balances;
     }

@@ -17,6 +17,9 @@ pub struct Good {
     pub reference_price: f64,
     /// Yuan per unit (0 for virtual goods).
     pub cash_cost: f64,
+    /// Yuan a unit is worth to a courier: the cash cost of a real good,
+    /// the configured `value` of a virtual one (default 0).
+    pub value: f64,
     /// Own-price elasticity e_j.
     pub elasticity: f64,
     /// Elasticity class index (A = 0 … D = 3), when the good has one.
@@ -109,6 +112,7 @@ impl Economy {
                     real: g.channel == Channel::Real,
                     reference_price: g.price,
                     cash_cost: g.cash_cost.unwrap_or(0.0),
+                    value: g.cash_cost.or(g.value).unwrap_or(0.0),
                     elasticity: g.elasticity(),
                     class: g.class.map(|c| c as usize),
                     weight: g.weight,

@@ -418,6 +418,70 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
             )?;
         }
     }
+    // Per type, [T][K] (interfaces.md 4.2): any per-type rate (pay per
+    // task, value per token) can be recomputed from these.
+    let k = if n == 0 { 0 } else { t.tasks_by_type.len() / n };
+    let by_type = [
+        (
+            "tasks_by_type",
+            &t.tasks_by_type,
+            "tasks",
+            "tasks completed by agents of type k in period t",
+        ),
+        (
+            "task_tokens_by_type",
+            &t.task_tokens_by_type,
+            "tokens",
+            "tokens credited for tasks (issuance_rate x tasks, rounded) to type k in period t",
+        ),
+        (
+            "bonus_tokens_by_type",
+            &t.bonus_tokens_by_type,
+            "tokens",
+            "tokens credited as policy rewards (bonus) to type k in period t",
+        ),
+        (
+            "redeemed_real_by_type",
+            &t.redeemed_real_by_type,
+            "tokens",
+            "tokens type k spent on real goods in period t",
+        ),
+        (
+            "redeemed_virtual_by_type",
+            &t.redeemed_virtual_by_type,
+            "tokens",
+            "tokens type k spent on virtual goods in period t",
+        ),
+    ];
+    for (name, values, units, description) in by_type {
+        let ds = dataset(g, name, values, &[n, k], units, description)?;
+        axes.attach(&ds, &["period", "type"])?;
+    }
+    let values = [
+        (
+            "real_value_by_type",
+            &t.real_value_by_type,
+            "cash value (yuan, at cash cost) of the real goods type k bought in period t",
+        ),
+        (
+            "virtual_value_by_type",
+            &t.virtual_value_by_type,
+            "value (yuan, at mall.goods.N.value, default 0) of the virtual goods type k bought in period t",
+        ),
+    ];
+    for (name, values, description) in values {
+        let ds = dataset(g, name, values, &[n, k], "yuan", description)?;
+        axes.attach(&ds, &["period", "type"])?;
+    }
+    let ds = dataset(
+        g,
+        "redeemed_at_reference_by_type",
+        &t.redeemed_at_reference_by_type,
+        &[n, k],
+        "tokens",
+        "tokens type k's purchases in period t would have cost at reference prices (purchasing power = this / tokens redeemed)",
+    )?;
+    axes.attach(&ds, &["period", "type"])?;
     axes.labels(g, "good", goods, "good of the mall")?;
     let ds = dataset(
         g,

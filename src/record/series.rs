@@ -76,6 +76,30 @@ pub struct TokenSeries {
     pub class_levers: Vec<[f64; 4]>,
     /// Units sold per good, [T][J].
     pub sales: Vec<u64>,
+    /// Per type (interfaces.md 4.2), each [T][K]: tasks completed.
+    #[serde(default)]
+    pub tasks_by_type: Vec<u64>,
+    /// Tokens credited for tasks.
+    #[serde(default)]
+    pub task_tokens_by_type: Vec<u64>,
+    /// Tokens credited as policy rewards (bonus).
+    #[serde(default)]
+    pub bonus_tokens_by_type: Vec<u64>,
+    /// Tokens spent on real goods.
+    #[serde(default)]
+    pub redeemed_real_by_type: Vec<u64>,
+    /// Tokens spent on virtual goods.
+    #[serde(default)]
+    pub redeemed_virtual_by_type: Vec<u64>,
+    /// Yuan of real goods bought, at their cash cost.
+    #[serde(default)]
+    pub real_value_by_type: Vec<f64>,
+    /// Yuan of virtual goods bought, at their configured value.
+    #[serde(default)]
+    pub virtual_value_by_type: Vec<f64>,
+    /// Tokens the purchases would have cost at reference prices.
+    #[serde(default)]
+    pub redeemed_at_reference_by_type: Vec<f64>,
 }
 
 impl Series {
@@ -138,6 +162,21 @@ impl Series {
             t.recommended_levers.push(tally.recommended_levers);
             t.class_levers.push(tally.class_levers);
             t.sales.extend_from_slice(&tally.sales);
+            t.tasks_by_type.extend_from_slice(&tally.type_tasks);
+            t.task_tokens_by_type
+                .extend_from_slice(&tally.type_task_tokens);
+            t.bonus_tokens_by_type
+                .extend_from_slice(&tally.type_bonus_tokens);
+            t.redeemed_real_by_type
+                .extend_from_slice(&tally.type_redeemed_real);
+            t.redeemed_virtual_by_type
+                .extend_from_slice(&tally.type_redeemed_virtual);
+            t.real_value_by_type
+                .extend_from_slice(&tally.type_real_value);
+            t.virtual_value_by_type
+                .extend_from_slice(&tally.type_virtual_value);
+            t.redeemed_at_reference_by_type
+                .extend_from_slice(&tally.type_redeemed_at_reference);
         }
         self.periods += 1;
     }
