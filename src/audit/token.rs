@@ -50,11 +50,27 @@ impl Serialize for ByGroup {
     }
 }
 
+/// A 95 % interval per type, serialized as a JSON object of [low, high].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByGroupInterval(pub Vec<(String, [f64; 2])>);
+
+impl Serialize for ByGroupInterval {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
 /// One rate per type, compared across types.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupMetric {
     /// The rate of each type.
     pub by_group: ByGroup,
+    /// 95 % interval of each type's rate, by the same method as `ci95`.
+    pub by_group_ci95: ByGroupInterval,
     /// The rate of all types together.
     pub overall: f64,
     /// max − min over types with data.
@@ -128,6 +144,7 @@ fn verdict_of(relative: f64, low: f64, overall: f64, tolerance: f64) -> &'static
 }
 
 /// How the interval of a metric's difference is estimated.
+#[derive(Clone, Copy)]
 enum Spread<'a> {
     /// Poisson task counts given presence (the pay rate): the issuance
     /// path [T] and the agents present [T][K].
@@ -139,8 +156,26 @@ enum Spread<'a> {
     BatchMeans,
 }
 
-/// The ratio Σ num_k / Σ den_k per type over `t0..t1`, with an interval of
-/// its difference (see the module's design note).
+/// Half-width of the 95 % interval of Σ_t z_t over `t0..t1` by batch means:
+/// block sums S_b of z over B contiguous blocks, Var(Σ z) ≈ B · Var(S_b),
+/// Student's t with B − 1 degrees of freedom (NaN with fewer than 2 blocks).
+fn batch_half_width(t0: usize, t1: usize, z: impl Fn(usize) -> f64) -> f64 {
+    let blocks = BLOCKS.min((t1 - t0) / 2).max(1);
+    let size = (t1 - t0) / blocks;
+    let sums: Vec<f64> = (0..blocks)
+        .map(|b| (t0 + b * size..t0 + (b + 1) * size).map(&z).sum())
+        .collect();
+    let n = sums.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let mean = sums.iter().sum::<f64>() / n as f64;
+    let var = sums.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    t_quantile(n - 1) * (n as f64 * var).sqrt()
+}
+
+/// The ratio Σ num_k / Σ den_k per type over `t0..t1`, with intervals of
+/// each type's rate and of the difference (see the module's design note).
 fn ratio_metric(
     names: &[String],
     num: &[f64],
@@ -166,69 +201,72 @@ fn ratio_metric(
         .iter()
         .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
     let overall = x_all / y_all;
+    // z_k(t): type k's linearised error of its rate in period t.
+    let residual =
+        |kk: usize, t: usize| (num[t * k + kk] - rates[kk] * den[t * k + kk]) / totals[kk].1;
+    // Var(R_k) under Poisson tasks given presence and levers.
+    let poisson_variance = |kk: usize, issuance: &[f64], active: &[u64]| {
+        let s = totals[kk].1;
+        (t0..t1)
+            .map(|t| {
+                (issuance[t] - rates[kk]).powi(2) * den[t * k + kk]
+                    + active[t * k + kk] as f64 / 4.0
+            })
+            .sum::<f64>()
+            / (s * s)
+    };
+    let half_width = |kk: usize| -> f64 {
+        if !rates[kk].is_finite() {
+            return f64::NAN;
+        }
+        match spread {
+            Spread::PoissonTasks { issuance, active } => {
+                1.96 * poisson_variance(kk, issuance, active).sqrt()
+            }
+            Spread::BatchMeans => batch_half_width(t0, t1, |t| residual(kk, t)),
+        }
+    };
+    let method = match spread {
+        Spread::PoissonTasks { .. } => "delta method, Poisson tasks given presence and levers",
+        Spread::BatchMeans => "batch means over time blocks (delta method)",
+    };
+    let by_group_ci95 = ByGroupInterval(
+        names
+            .iter()
+            .enumerate()
+            .map(|(kk, g)| {
+                let h = half_width(kk);
+                (g.clone(), [rates[kk] - h, rates[kk] + h])
+            })
+            .collect(),
+    );
     let (difference, ci95) = match extremes(&rates) {
         Some((a, b)) => {
             let d = rates[a] - rates[b];
-            let ci = match spread {
-                Spread::PoissonTasks { issuance, active } => {
-                    let variance = |kk: usize| {
-                        let s = totals[kk].1;
-                        (t0..t1)
-                            .map(|t| {
-                                let tasks = den[t * k + kk];
-                                (issuance[t] - rates[kk]).powi(2) * tasks
-                                    + active[t * k + kk] as f64 / 4.0
-                            })
-                            .sum::<f64>()
-                            / (s * s)
-                    };
-                    let sd = if a == b {
-                        0.0
-                    } else {
-                        (variance(a) + variance(b)).sqrt()
-                    };
-                    Interval {
-                        estimate: d,
-                        low: d - 1.96 * sd,
-                        high: d + 1.96 * sd,
-                        method: "delta method, Poisson tasks given presence and levers",
+            let h = if a == b {
+                0.0
+            } else {
+                match spread {
+                    // The types' task counts are independent given presence.
+                    Spread::PoissonTasks { issuance, active } => {
+                        1.96 * (poisson_variance(a, issuance, active)
+                            + poisson_variance(b, issuance, active))
+                        .sqrt()
                     }
-                }
-                Spread::BatchMeans => {
-                    let residual = |t: usize| {
-                        let part = |kk: usize| {
-                            (num[t * k + kk] - rates[kk] * den[t * k + kk]) / totals[kk].1
-                        };
-                        if a == b {
-                            0.0
-                        } else {
-                            part(a) - part(b)
-                        }
-                    };
-                    let blocks = BLOCKS.min((t1 - t0) / 2).max(1);
-                    let size = (t1 - t0) / blocks;
-                    // Block sums S_b of z: Var(Σ z) ≈ B · Var(S_b).
-                    let sums: Vec<f64> = (0..blocks)
-                        .map(|b| (t0 + b * size..t0 + (b + 1) * size).map(residual).sum())
-                        .collect();
-                    let n = sums.len();
-                    let half = if n < 2 {
-                        f64::NAN
-                    } else {
-                        let mean = sums.iter().sum::<f64>() / n as f64;
-                        let var =
-                            sums.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-                        t_quantile(n - 1) * (n as f64 * var).sqrt()
-                    };
-                    Interval {
-                        estimate: d,
-                        low: d - half,
-                        high: d + half,
-                        method: "batch means over time blocks (delta method)",
+                    Spread::BatchMeans => {
+                        batch_half_width(t0, t1, |t| residual(a, t) - residual(b, t))
                     }
                 }
             };
-            (d, ci)
+            (
+                d,
+                Interval {
+                    estimate: d,
+                    low: d - h,
+                    high: d + h,
+                    method,
+                },
+            )
         }
         None => (f64::NAN, interval(f64::NAN, &[], "no type with data")),
     };
@@ -238,6 +276,7 @@ fn ratio_metric(
     let relative = difference / overall;
     GroupMetric {
         by_group: ByGroup(names.iter().cloned().zip(rates).collect()),
+        by_group_ci95,
         overall,
         difference,
         relative_difference: relative,
@@ -365,12 +404,24 @@ pub fn across_replications(runs: &[&TokenFairness], tolerance: f64) -> Option<To
             }
             None => (f64::NAN, interval(f64::NAN, &[], method)),
         };
+        let by_group_ci95 = ByGroupInterval(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let xs: Vec<f64> = runs.iter().map(|r| metric(r).by_group.0[i].1).collect();
+                    let ci = interval(rates[i], &xs, method);
+                    (g.clone(), [ci.low, ci.high])
+                })
+                .collect(),
+        );
         let valid: Vec<f64> = rates.iter().copied().filter(|r| r.is_finite()).collect();
         let hi = valid.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let lo = valid.iter().copied().fold(f64::INFINITY, f64::min);
         let relative = difference / overall;
         GroupMetric {
             by_group: ByGroup(names.into_iter().zip(rates).collect()),
+            by_group_ci95,
             overall,
             difference,
             relative_difference: relative,

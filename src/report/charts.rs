@@ -210,7 +210,9 @@ pub fn error_bars<DB: DrawingBackend>(
     let pad = 0.08 * (x1 - x0).max(1.0);
     x0 -= pad;
     x1 += pad;
-    let (y0, y1) = range(points.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2]), false);
+    let (mut y0, y1) = range(points.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2]), false);
+    // `range` pads the top; pad the bottom alike so no point sits on the axis.
+    y0 -= 0.05 * (y1 - y0);
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 22))
         .margin(12)

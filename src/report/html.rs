@@ -85,7 +85,51 @@ img {{ width: 100%; border: 1px solid #eee; }}
             q.join(", ")
         );
     }
-    h.push_str("</table>\n<h2>Figures</h2>\n");
+    h.push_str("</table>\n");
+    let token = audit
+        .token_fairness
+        .as_ref()
+        .map(|t| ("across replications", t))
+        .or_else(|| audit.runs[0].token_fairness.as_ref().map(|t| ("run 0", t)));
+    if let Some((scope, t)) = token {
+        let _ = writeln!(
+            h,
+            "<h2>Token fairness ({scope})</h2>\n<p>Verdict: <span class=\"{v}\">{V}</span> at tolerance {tol} of the overall rate (pay rate, purchasing power and the bonus audit; value per token is descriptive: it reflects what each type buys). Bonus audit: {b}.</p>",
+            v = t.verdict,
+            V = t.verdict.to_uppercase(),
+            tol = t.tolerance,
+            b = t.bonus.verdict
+        );
+        h.push_str("<table><tr><th class=\"l\">metric</th>");
+        for (g, _) in &t.pay_rate.by_group.0 {
+            let _ = write!(h, "<th>{}</th>", escape(g));
+        }
+        h.push_str("<th>overall</th><th>difference</th><th>95% CI</th><th>relative</th><th>ratio</th><th>verdict</th></tr>\n");
+        for (label, m) in [
+            ("pay rate (task tokens per task)", &t.pay_rate),
+            ("purchasing power", &t.purchasing_power),
+            ("value per token (yuan, descriptive)", &t.value_per_token),
+        ] {
+            let _ = write!(h, "<tr><td class=\"l\">{label}</td>");
+            for (_, v) in &m.by_group.0 {
+                let _ = write!(h, "<td>{v:.4}</td>");
+            }
+            let _ = writeln!(
+                h,
+                "<td>{:.4}</td><td>{:.4}</td><td>[{:.4}, {:.4}]</td><td>{:+.2}%</td><td>{:.4}</td><td class=\"{}\">{}</td></tr>",
+                m.overall,
+                m.difference,
+                m.ci95.low,
+                m.ci95.high,
+                100.0 * m.relative_difference,
+                m.ratio,
+                m.verdict,
+                m.verdict
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<h2>Figures</h2>\n");
     for f in figures {
         let _ = writeln!(
             h,

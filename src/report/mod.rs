@@ -162,6 +162,9 @@ pub fn report(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     });
 
     token_figures(&h5, &first.run, dir, &mut figures)?;
+    if let (Some(tokens), Some(fairness)) = (&data.tokens, &first.token_fairness) {
+        pay_rate_figures(&data, tokens, fairness, dir, &mut figures)?;
+    }
 
     for (key, points, labels) in sweep_points(&h5)? {
         let name = format!(
@@ -299,6 +302,80 @@ fn sweep_points(
         out.push((key, points, labels));
     }
     Ok(out)
+}
+
+/// Token fairness of the first run: each type's pay per task over time, and
+/// the types' averages (pay rate, purchasing power) side by side.
+fn pay_rate_figures(
+    data: &crate::audit::RunData,
+    tokens: &crate::audit::TokenTypeSeries,
+    fairness: &crate::audit::TokenFairness,
+    dir: &Path,
+    figures: &mut Vec<Figure>,
+) -> Result<()> {
+    let k = data.type_names.len();
+    // Periods in which a type did no task have no pay rate: left out.
+    let lines: Vec<(String, Vec<(f64, f64)>)> = (0..k)
+        .map(|kk| {
+            let points = (data.warmup..data.periods)
+                .filter(|&t| tokens.tasks[t * k + kk] > 0)
+                .map(|t| {
+                    let i = t * k + kk;
+                    (
+                        t as f64,
+                        tokens.task_tokens[i] as f64 / tokens.tasks[i] as f64,
+                    )
+                })
+                .collect();
+            (data.type_names[kk].clone(), points)
+        })
+        .collect();
+    chart!(dir, "pay_rate", |area| charts::lines(
+        &area,
+        "Pay per task by type",
+        "period",
+        "task tokens credited per task",
+        &lines,
+        None
+    ));
+    figures.push(Figure {
+        name: "pay_rate".into(),
+        caption: "Tokens credited for tasks per task completed, by type and period. Every courier faces the same issuance rate in a period; a type's average over the run weights the periods by the tasks it did then.".into(),
+    });
+    // Each type's average relative to the overall rate, with its 95 %
+    // interval: the difference between types is what the audit judges.
+    let m = &fairness.pay_rate;
+    let points: Vec<(f64, f64, f64)> = m
+        .by_group
+        .0
+        .iter()
+        .zip(&m.by_group_ci95.0)
+        .enumerate()
+        .map(|(i, ((_, rate), (_, [low, high])))| {
+            let relative = |x: f64| 100.0 * (x / m.overall - 1.0);
+            (
+                i as f64,
+                relative(*rate),
+                (relative(*high) - relative(*low)) / 2.0,
+            )
+        })
+        .collect();
+    chart!(dir, "pay_rate_by_type", |area| charts::error_bars(
+        &area,
+        "Pay per task by type, against the overall rate",
+        "type",
+        "pay rate / overall - 1 (%, 95% CI)",
+        &points,
+        Some(data.type_names.clone())
+    ));
+    figures.push(Figure {
+        name: "pay_rate_by_type".into(),
+        caption: format!(
+            "Each type's pay rate over the run (task tokens / tasks) relative to the overall {:.4}, with 95% intervals ({}). Difference between types {:.4} [{:.4}, {:.4}] = {:+.2}% of the overall: {} at tolerance {}.",
+            m.overall, m.ci95.method, m.difference, m.ci95.low, m.ci95.high, 100.0 * m.relative_difference, m.verdict, fairness.tolerance
+        ),
+    });
+    Ok(())
 }
 
 /// Token-economy figures of run `id`, when the file has token series:
