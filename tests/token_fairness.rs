@@ -215,3 +215,50 @@ fn the_audit_finds_the_seasonal_gap_and_passes_fixed_levers() {
     assert!(json["runs"][0].get("token_fairness").is_none());
     assert!(json.get("token_fairness").is_none());
 }
+
+#[test]
+fn fair_steering_bounds_the_pay_gap_the_controller_opens() {
+    use tokensim::experiments::{fair_steering, Size};
+    let rows = fair_steering(Size::Quick).unwrap();
+    // Unconstrained, the controller cuts issuance in the season and pays
+    // the seasonal type measurably less: beyond 2 % with its interval.
+    let free = &rows[0];
+    assert_eq!(free.tolerance, None);
+    assert_eq!(free.lowest_paid, "seasonal");
+    assert!(
+        free.pay_difference.mean - free.pay_difference.half > 0.02,
+        "{:?}",
+        free.pay_difference
+    );
+    // With a tolerance, issuance stays in a band of that relative width,
+    // and a task-weighted mean of it cannot differ by more between types
+    // (stochastic rounding of tokens adds well under 0.1 %).
+    for r in &rows[1..] {
+        let t = r.tolerance.unwrap();
+        assert!(
+            r.pay_difference.mean + r.pay_difference.half <= t + 1e-3,
+            "tolerance {t}: {:?}",
+            r.pay_difference
+        );
+        // The budget is still landed: the valve and real prices steer it.
+        let year1 = r.row.cash_over_budget[0];
+        assert!((year1 - 1.0).abs() < 0.01, "tolerance {t}: C/B {year1}");
+    }
+}
+
+#[test]
+fn a_pay_rate_tolerance_outside_0_1_is_refused_by_key() {
+    let config = shipped("fengdou-seasonal-steer.toml");
+    let out = common::tokensim_with_env(
+        &[
+            "validate",
+            config.to_str().unwrap(),
+            "--set",
+            "steer.pay_rate_tolerance=1.5",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("steer.pay_rate_tolerance"), "{err}");
+}

@@ -347,6 +347,15 @@ pub struct SteerConfig {
     /// β: discount per budget year in the programme.
     #[serde(default = "discount")]
     pub discount: f64,
+    /// Fair steering (model.md E.5): keep the pay rate of every type within
+    /// this relative difference of every other's, whenever each type is
+    /// present. The issuance rate then stays in [L, L(1 + tolerance)] with
+    /// L = ι_0/(1 + tolerance/2), ι_0 the configured `economy.issuance_rate`:
+    /// a type's pay rate is a task-weighted mean of the issuance path, so
+    /// two types' rates differ by at most L · tolerance ≤ tolerance × the
+    /// overall rate. Absent: issuance is unconstrained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_rate_tolerance: Option<f64>,
 }
 
 /// What the steer controller's valve (the virtual-price multiplier) steers.
@@ -463,6 +472,14 @@ impl SteerConfig {
         }
         problems.positive("steer.horizon", self.horizon);
         problems.non_negative("steer.issuance_step", self.issuance_step);
+        if let Some(t) = self.pay_rate_tolerance {
+            if !(t.is_finite() && t > 0.0 && t < 1.0) {
+                problems.push(
+                    "steer.pay_rate_tolerance",
+                    format!("a relative tolerance in (0, 1), got {t}"),
+                );
+            }
+        }
         problems.non_negative("steer.ratchet_value", self.ratchet_value);
         if !(1..=20).contains(&self.planning_years) {
             problems.push(

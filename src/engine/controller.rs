@@ -184,6 +184,9 @@ pub(crate) struct Controller {
     scale: f64,
     /// z* for the budget year in progress (set at its first period).
     year_z: Option<f64>,
+    /// Fair steering: the band issuance stays in (`steer.pay_rate_tolerance`).
+    #[serde(default)]
+    pay_band: Option<[f64; 2]>,
     /// The recommendation in force.
     pub levers: Levers,
 }
@@ -235,6 +238,10 @@ impl Controller {
             levers: economy.levers,
             scale,
             year_z: None,
+            pay_band: config.pay_rate_tolerance.map(|t| {
+                let low = economy.levers.issuance_rate / (1.0 + t / 2.0);
+                [low, low * (1.0 + t)]
+            }),
             config,
         }
     }
@@ -248,6 +255,12 @@ impl Controller {
         self.virtual_elasticity = fresh.virtual_elasticity;
         self.mall = fresh.mall;
         self.no_purchase_weight = fresh.no_purchase_weight;
+        // The fair band is fixed at the start of the run, so that an event
+        // cannot move it under types already paid; a changed tolerance
+        // takes a new one.
+        if fresh.config.pay_rate_tolerance != self.config.pay_rate_tolerance {
+            self.pay_band = fresh.pay_band;
+        }
         self.config = fresh.config;
     }
 
@@ -514,6 +527,9 @@ impl Controller {
             self.levers.issuance_rate *= 1.0 - c.issuance_step;
         } else if float < lo {
             self.levers.issuance_rate *= 1.0 + c.issuance_step;
+        }
+        if let Some(band) = self.pay_band {
+            self.levers.issuance_rate = clamp(self.levers.issuance_rate, band);
         }
         self.levers
     }

@@ -8,6 +8,7 @@
 mod archive;
 mod convergence;
 mod discrimination;
+mod fair_steering;
 mod fluid_structure;
 mod non_convexity;
 mod small_markets;
@@ -18,6 +19,9 @@ mod two_period;
 pub use archive::archive_to;
 pub use convergence::{convergence, ConvergenceRow, ConvergenceStudy};
 pub use discrimination::{explicit_discrimination, implicit_discrimination, DiscriminationStudy};
+pub use fair_steering::{
+    fair_steering, fair_steering_table, FairSteeringRow, Spread, FAIR_TOLERANCES,
+};
 pub use fluid_structure::{
     coefficient_of_variation, dispersion, dispersion_study, dispersion_table, dispersion_tables,
     relative_dispersion, s_shape, s_shape_many, s_shape_many_table, s_shape_table, DispersionRow,
@@ -43,7 +47,7 @@ use crate::stats::Estimate;
 
 /// Names accepted by `tokensim experiment`, in the order of
 /// `docs/experiments.md`.
-pub const EXPERIMENTS: [&str; 12] = [
+pub const EXPERIMENTS: [&str; 13] = [
     "non-convexity",
     "convergence",
     "three-types",
@@ -56,6 +60,7 @@ pub const EXPERIMENTS: [&str; 12] = [
     "s-shape-many",
     "token-table",
     "token-stress",
+    "fair-steering",
 ];
 
 /// Runs the experiment called `name` (one of [`EXPERIMENTS`]) and returns
@@ -86,6 +91,7 @@ pub fn run_named(name: &str, size: Size) -> Result<Vec<Table>> {
         "s-shape-many" => vec![s_shape_many_table(&s_shape_many(20)?)],
         "token-table" => vec![token_table(size)?.table()],
         "token-stress" => vec![stress_table(&token_stress(size)?)],
+        "fair-steering" => vec![fair_steering_table(&fair_steering(size)?, size)],
         other => {
             return Err(crate::error::Error::Input(format!(
                 "unknown experiment {other:?}: expected one of {}",

@@ -33,7 +33,7 @@ fn courier_path(name: &str) -> PathBuf {
 
 /// A courier configuration at the experiment's size: shipped scale, or
 /// 1/10 (40,000 couriers, budget alike) for a quick run.
-fn courier(name: &str, size: Size, sets: &[String]) -> Result<Config> {
+pub(super) fn courier(name: &str, size: Size, sets: &[String]) -> Result<Config> {
     let mut all = match size {
         Size::Full => Vec::new(),
         Size::Quick => vec![
@@ -150,7 +150,7 @@ impl TokenRow {
 }
 
 /// The return point Z (tokens per unit of scale) of a steered configuration.
-fn return_point(config: &Config) -> Result<f64> {
+pub(super) fn return_point(config: &Config) -> Result<f64> {
     config
         .steer
         .as_ref()
