@@ -420,7 +420,7 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
     }
     // Per type, [T][K] (interfaces.md 4.2): any per-type rate (pay per
     // task, value per token) can be recomputed from these.
-    let k = if n == 0 { 0 } else { t.tasks_by_type.len() / n };
+    let k = t.tasks_by_type.len().checked_div(n).unwrap_or(0);
     let by_type = [
         (
             "tasks_by_type",
