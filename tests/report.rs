@@ -112,7 +112,23 @@ fn run_and_sweep_reports_have_every_figure() {
         .status()
         .unwrap();
     assert!(status.success());
-    let mut figures = run_figures.to_vec();
-    figures.extend(["token_flows", "float", "levers", "budget"]);
+    // A token run paying no bonus has one reward: no lifetime-reward or
+    // window-gap chart (they would be empty), and the pay-rate charts.
+    let mut figures: Vec<&str> = run_figures
+        .iter()
+        .copied()
+        .filter(|f| !["lifetime_reward", "window_gap"].contains(f))
+        .collect();
+    figures.extend([
+        "token_flows",
+        "float",
+        "levers",
+        "budget",
+        "pay_rate",
+        "pay_rate_by_type",
+    ]);
     check_report(&tokens, &dir.path().join("token-report"), &figures);
+    let index = std::fs::read_to_string(dir.path().join("token-report/index.html")).unwrap();
+    assert!(index.contains("Token fairness"), "the token audit is shown");
+    assert!(!dir.path().join("token-report/lifetime_reward.png").exists());
 }

@@ -82,7 +82,8 @@ pub struct GroupMetric {
     /// 95 % interval of `difference`.
     pub ci95: Interval,
     /// "unfair" when `relative_difference` exceeds the tolerance and the
-    /// interval's lower end does too; "fair" otherwise.
+    /// interval's lower end does too; "fair" otherwise; "descriptive" for
+    /// the value per token, which is not judged.
     pub verdict: &'static str,
 }
 
@@ -110,7 +111,7 @@ pub struct TokenFairness {
     /// Yuan of goods bought per token redeemed (real goods at cash cost,
     /// virtual goods at their configured value). Descriptive: it differs
     /// between types by what they choose to buy even under fixed levers,
-    /// so its own `verdict` does not enter the token-fairness verdict.
+    /// so it is not judged (its `verdict` is "descriptive").
     pub value_per_token: GroupMetric,
     /// The bonus audit.
     pub bonus: BonusAudit,
@@ -356,10 +357,13 @@ pub fn token_fairness_of(
 fn assemble(
     pay_rate: GroupMetric,
     purchasing_power: GroupMetric,
-    value_per_token: GroupMetric,
+    mut value_per_token: GroupMetric,
     bonus: BonusAudit,
     tolerance: f64,
 ) -> TokenFairness {
+    // Value per token differs by what types choose to buy: reported, not
+    // judged.
+    value_per_token.verdict = "descriptive";
     let fair =
         pay_rate.verdict == "fair" && purchasing_power.verdict == "fair" && bonus.verdict == "fair";
     TokenFairness {

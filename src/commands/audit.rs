@@ -156,17 +156,24 @@ fn token_table(s: &mut String, t: &TokenFairness) {
         t.tolerance,
         t.verdict.to_uppercase()
     );
-    for (label, m) in [
-        ("pay rate (task tokens per task)", &t.pay_rate),
+    for (label, m, judged) in [
+        ("pay rate (task tokens per task)", &t.pay_rate, true),
         (
             "purchasing power (reference-price tokens per token)",
             &t.purchasing_power,
+            true,
         ),
         (
             "value per token redeemed (yuan; descriptive, reflects choices)",
             &t.value_per_token,
+            false,
         ),
     ] {
+        let verdict = if judged {
+            m.verdict
+        } else {
+            "descriptive, not judged"
+        };
         let by: Vec<String> = m
             .by_group
             .0
@@ -181,7 +188,7 @@ fn token_table(s: &mut String, t: &TokenFairness) {
             100.0 * m.relative_difference,
             m.ci95.method,
             m.ratio,
-            m.verdict
+            verdict
         );
     }
     let _ = writeln!(

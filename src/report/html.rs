@@ -30,14 +30,29 @@ th {{ background: #f2f2f2; }} td.l, th.l {{ text-align: left; }}
 .fair {{ color: #17803d; font-weight: bold; }} .unfair {{ color: #b42318; font-weight: bold; }}
 figure {{ margin: 1.2em 0; }} figcaption {{ color: #555; font-size: 0.9em; }}
 img {{ width: 100%; border: 1px solid #eee; }}
+table.token {{ font-size: 0.85em; }} table.token th, table.token td {{ padding: 3px 6px; }}
 </style></head><body>
 <h1>{t}</h1>
 "#,
         t = escape(&title)
     );
+    let token_unfair = audit
+        .runs
+        .iter()
+        .filter(|r| {
+            r.token_fairness
+                .as_ref()
+                .is_some_and(|t| t.verdict == "unfair")
+        })
+        .count();
+    let because = if token_unfair > 0 {
+        format!(" {token_unfair} run(s) fail the token-fairness audit below.")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         h,
-        "<p>Fairness verdict: <span class=\"{v}\">{V}</span> — {fair} of {n} run(s) fair at ε = {e}; largest reward gap {gap:.4}, largest total variation {tv:.4}; criterion 1 (one distribution per period) {c}.</p>",
+        "<p>Fairness verdict: <span class=\"{v}\">{V}</span> — {fair} of {n} run(s) fair. Reward policy at ε = {e}: largest reward gap {gap:.4}, largest total variation {tv:.4}; criterion 1 (one distribution per period) {c}.{because}</p>",
         v = audit.verdict,
         V = audit.verdict.to_uppercase(),
         fair = audit.fair_runs,
@@ -94,22 +109,28 @@ img {{ width: 100%; border: 1px solid #eee; }}
     if let Some((scope, t)) = token {
         let _ = writeln!(
             h,
-            "<h2>Token fairness ({scope})</h2>\n<p>Verdict: <span class=\"{v}\">{V}</span> at tolerance {tol} of the overall rate (pay rate, purchasing power and the bonus audit; value per token is descriptive: it reflects what each type buys). Bonus audit: {b}.</p>",
+            "<h2>Token fairness ({scope})</h2>\n<p>Verdict: <span class=\"{v}\">{V}</span> at tolerance {tol} of the overall rate (pay rate, purchasing power and the bonus audit; value per token is descriptive: it reflects what each type buys). Pay rate: task tokens per task; purchasing power: reference-price tokens per token paid; value per token: yuan bought per token redeemed. Bonus audit: {b}.</p>",
             v = t.verdict,
             V = t.verdict.to_uppercase(),
             tol = t.tolerance,
             b = t.bonus.verdict
         );
-        h.push_str("<table><tr><th class=\"l\">metric</th>");
+        h.push_str("<table class=\"token\"><tr><th class=\"l\">metric</th>");
         for (g, _) in &t.pay_rate.by_group.0 {
             let _ = write!(h, "<th>{}</th>", escape(g));
         }
         h.push_str("<th>overall</th><th>difference</th><th>95% CI</th><th>relative</th><th>ratio</th><th>verdict</th></tr>\n");
-        for (label, m) in [
-            ("pay rate (task tokens per task)", &t.pay_rate),
-            ("purchasing power", &t.purchasing_power),
-            ("value per token (yuan, descriptive)", &t.value_per_token),
+        for (label, m, judged) in [
+            ("pay rate", &t.pay_rate, true),
+            ("purchasing power", &t.purchasing_power, true),
+            ("value per token", &t.value_per_token, false),
         ] {
+            // Value per token is not judged: it reflects what types buy.
+            let (class, verdict) = if judged {
+                (m.verdict, m.verdict)
+            } else {
+                ("l", "descriptive")
+            };
             let _ = write!(h, "<tr><td class=\"l\">{label}</td>");
             for (_, v) in &m.by_group.0 {
                 let _ = write!(h, "<td>{v:.4}</td>");
@@ -123,8 +144,8 @@ img {{ width: 100%; border: 1px solid #eee; }}
                 m.ci95.high,
                 100.0 * m.relative_difference,
                 m.ratio,
-                m.verdict,
-                m.verdict
+                class,
+                verdict
             );
         }
         h.push_str("</table>\n");

@@ -110,56 +110,63 @@ pub fn report(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
         caption: "q_k(r): the share of each type's agent-periods paid each reward, averaged over runs. Equal bars are group-fair.".into(),
     });
 
-    let lifetime: Vec<(String, Vec<(f64, f64)>)> = first
-        .types
-        .iter()
-        .map(|t| {
-            (
-                t.name.clone(),
-                t.lifetime_reward_quantiles
-                    .iter()
-                    .map(|&(q, v)| (q, v))
-                    .collect(),
-            )
-        })
-        .collect();
-    chart!(dir, "lifetime_reward", |area| charts::lines(
-        &area,
-        "Lifetime reward quantiles by type",
-        "quantile",
-        "total reward over the stay (tokens)",
-        &lifetime,
-        None
-    ));
-    figures.push(Figure {
-        name: "lifetime_reward".into(),
-        caption: "Quantiles of the total reward each departed agent received over its stay.".into(),
-    });
-
-    let window: Vec<(String, Vec<(f64, f64)>)> = vec![(
-        format!("max gap over a {}-period window", first.window),
-        first
-            .window_gaps
+    // With a single reward (a token run paying no bonus) there is no reward
+    // gap to follow over time and every lifetime reward is that reward:
+    // those charts would be empty, so they are left out.
+    let rewards_vary = data.rewards.len() > 1;
+    if rewards_vary {
+        let lifetime: Vec<(String, Vec<(f64, f64)>)> = first
+            .types
             .iter()
-            .enumerate()
-            .map(|(i, &g)| ((data.warmup + i) as f64, g))
-            .collect(),
-    )];
-    chart!(dir, "window_gap", |area| charts::lines(
-        &area,
-        "Largest reward gap between types, sliding window",
-        "first period of the window",
-        "max |q_k(r) - q_k'(r)| (probability)",
-        &window,
-        Some(("epsilon", audit.epsilon))
-    ));
-    figures.push(Figure {
-        name: "window_gap".into(),
-        caption: format!(
-            "Largest gap between two types' reward distributions within each window of {} periods; the worst is {:.4} from period {}.",
-            first.window, first.worst_window.1, first.worst_window.0
-        ),
-    });
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    t.lifetime_reward_quantiles
+                        .iter()
+                        .map(|&(q, v)| (q, v))
+                        .collect(),
+                )
+            })
+            .collect();
+        chart!(dir, "lifetime_reward", |area| charts::lines(
+            &area,
+            "Lifetime reward quantiles by type",
+            "quantile",
+            "total reward over the stay (tokens)",
+            &lifetime,
+            None
+        ));
+        figures.push(Figure {
+            name: "lifetime_reward".into(),
+            caption: "Quantiles of the total reward each departed agent received over its stay."
+                .into(),
+        });
+
+        let window: Vec<(String, Vec<(f64, f64)>)> = vec![(
+            format!("max gap over a {}-period window", first.window),
+            first
+                .window_gaps
+                .iter()
+                .enumerate()
+                .map(|(i, &g)| ((data.warmup + i) as f64, g))
+                .collect(),
+        )];
+        chart!(dir, "window_gap", |area| charts::lines(
+            &area,
+            "Largest reward gap between types, sliding window",
+            "first period of the window",
+            "max |q_k(r) - q_k'(r)| (probability)",
+            &window,
+            Some(("epsilon", audit.epsilon))
+        ));
+        figures.push(Figure {
+            name: "window_gap".into(),
+            caption: format!(
+                "Largest gap between two types' reward distributions within each window of {} periods; the worst is {:.4} from period {}.",
+                first.window, first.worst_window.1, first.worst_window.0
+            ),
+        });
+    }
 
     token_figures(&h5, &first.run, dir, &mut figures)?;
     if let (Some(tokens), Some(fairness)) = (&data.tokens, &first.token_fairness) {
