@@ -560,6 +560,14 @@ impl LeverController for Controller {
         }
     }
 
+    fn implemented(&mut self, levers: &Levers) {
+        // Per-class multipliers are never overridden: they stay the
+        // controller's own.
+        self.levers.issuance_rate = levers.issuance_rate;
+        self.levers.real_price_mult = levers.real_price_mult;
+        self.levers.virtual_price_mult = levers.virtual_price_mult;
+    }
+
     fn observe(&mut self, tally: &PeriodTally) {
         Controller::observe(self, tally);
     }

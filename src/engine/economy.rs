@@ -181,6 +181,8 @@ impl EconomyRuntime {
     /// the incentive power changes, the task rates follow.
     pub(super) fn set_levers(&mut self, t: i64) {
         let levers = self.economy.implemented(self.recommended, t);
+        self.controller
+            .implemented(&self.economy.planning_levers(self.recommended, t));
         let pi = match self.economy.incentive {
             IncentiveMeasure::Issuance => 1.0,
             IncentiveMeasure::PurchasingPower => {

@@ -149,6 +149,27 @@ impl Economy {
         levers
     }
 
+    /// The levers a controller plans the next period from (anti-windup):
+    /// the recommendation, with every lever an active override *sets*
+    /// replaced by the value set. A controller that kept planning from its
+    /// own ignored recommendation would drift to the edge of its band while
+    /// overridden and jump when the override ends. A *factor* override
+    /// keeps the recommendation: the operator scales whatever is
+    /// recommended, so planning from the scaled value would compound it.
+    pub fn planning_levers(&self, recommended: Levers, t: i64) -> Levers {
+        let mut levers = recommended;
+        for o in self.overrides.iter().filter(|o| o.window().contains(t)) {
+            if let (None, Some(v)) = (o.factor, o.value) {
+                match o.lever {
+                    Lever::IssuanceRate => levers.issuance_rate = v,
+                    Lever::RealPriceMult => levers.real_price_mult = v,
+                    Lever::VirtualPriceMult => levers.virtual_price_mult = v,
+                }
+            }
+        }
+        levers
+    }
+
     /// Token price of good j under `levers`: p_ref × multiplier, rounded to
     /// whole tokens (balances are integers), at least 1.
     pub fn price(&self, j: usize, levers: &Levers) -> u64 {

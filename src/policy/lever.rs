@@ -49,6 +49,14 @@ pub trait LeverController: Send + Sync + std::fmt::Debug {
     /// The levers recommended for the coming period (before overrides).
     fn recommend(&mut self, ctx: &LeverContext) -> Levers;
 
+    /// The levers in force this period, in recommendation terms (a lever
+    /// an operator set, at the value set: [`Economy::planning_levers`]).
+    /// A controller that plans from its previous recommendation should
+    /// plan from these instead, so it does not wind up while overridden.
+    fn implemented(&mut self, levers: &Levers) {
+        let _ = levers;
+    }
+
     /// Learns from the period just ended.
     fn observe(&mut self, tally: &PeriodTally) {
         let _ = tally;
