@@ -38,9 +38,9 @@ pub const DEFAULT_TOKEN_TOLERANCE: f64 = 0.02;
 
 /// A value per type, serialized as a JSON object in type order.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ByGroup(pub Vec<(String, f64)>);
+pub struct ByGroup<T = f64>(pub Vec<(String, T)>);
 
-impl Serialize for ByGroup {
+impl<T: Serialize> Serialize for ByGroup<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, value) in &self.0 {
@@ -51,18 +51,7 @@ impl Serialize for ByGroup {
 }
 
 /// A 95 % interval per type, serialized as a JSON object of [low, high].
-#[derive(Debug, Clone, PartialEq)]
-pub struct ByGroupInterval(pub Vec<(String, [f64; 2])>);
-
-impl Serialize for ByGroupInterval {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
-        }
-        map.end()
-    }
-}
+pub type ByGroupInterval = ByGroup<[f64; 2]>;
 
 /// One rate per type, compared across types.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -231,7 +220,7 @@ fn ratio_metric(
         Spread::PoissonTasks { .. } => "delta method, Poisson tasks given presence and levers",
         Spread::BatchMeans => "batch means over time blocks (delta method)",
     };
-    let by_group_ci95 = ByGroupInterval(
+    let by_group_ci95 = ByGroup(
         names
             .iter()
             .enumerate()
@@ -408,7 +397,7 @@ pub fn across_replications(runs: &[&TokenFairness], tolerance: f64) -> Option<To
             }
             None => (f64::NAN, interval(f64::NAN, &[], method)),
         };
-        let by_group_ci95 = ByGroupInterval(
+        let by_group_ci95 = ByGroup(
             names
                 .iter()
                 .enumerate()
