@@ -155,6 +155,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Score each operator deviation of a token run by a paired counterfactual
+    /// (the recommendation followed instead), with common random numbers.
+    Overrides {
+        /// An HDF5 output file (its stored configuration is replayed) or a TOML configuration.
+        file: PathBuf,
+        /// The run of an output file [default: the first].
+        #[arg(long)]
+        run: Option<String>,
+        /// Paired replications per deviation [default: 8].
+        #[arg(long, value_name = "N")]
+        replications: Option<u32>,
+        /// Replay an observed trace (CSV: period,lever,recommended,implemented) as overrides.
+        #[arg(long, value_name = "CSV")]
+        trace: Option<PathBuf>,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export a run or sweep file as tidy CSV files (series, summary).
     Export {
         /// The HDF5 output file.
@@ -170,6 +191,10 @@ enum Command {
         /// Output folder [default: output/<file-stem>-report].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Token runs with operator deviations: paired replications to score
+        /// each (its verdict on the levers chart); 0 shades the windows only.
+        #[arg(long, value_name = "N", default_value_t = 8)]
+        override_replications: u32,
     },
     /// Compare two output files dataset by dataset (exit 0 same, 1 different, 2 bad input).
     Diff {
@@ -306,8 +331,36 @@ fn main() -> ExitCode {
             repeats,
             sets,
         } => tokensim::commands::bench(&configs, &sets, &threads, repeats),
+        Command::Overrides {
+            file,
+            run,
+            replications,
+            trace,
+            threads,
+            json,
+        } => tokensim::runner::thread_pool(threads).and_then(|pool| {
+            pool.install(|| {
+                tokensim::commands::overrides(&tokensim::commands::OverridesArgs {
+                    file,
+                    run,
+                    replications,
+                    trace,
+                    json,
+                })
+            })
+        }),
         Command::Export { file, csv } => tokensim::commands::export_csv(&file, &csv),
-        Command::Report { file, out } => tokensim::commands::report(&file, out.as_deref()),
+        Command::Report {
+            file,
+            out,
+            override_replications,
+        } => tokensim::commands::report(
+            &file,
+            out.as_deref(),
+            &tokensim::report::ReportOptions {
+                override_replications,
+            },
+        ),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

@@ -7,6 +7,7 @@
 //! quantile tables, and 95 % confidence intervals — by batch means over
 //! time blocks, and across replications when the file has several.
 
+pub mod deviations;
 mod distance;
 mod input;
 mod token;

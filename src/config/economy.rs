@@ -356,6 +356,13 @@ pub struct SteerConfig {
     /// overall rate. Absent: issuance is unconstrained.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_rate_tolerance: Option<f64>,
+    /// Adherence-aware advice (model.md E.4): when an `[[operators]]`
+    /// entry of kind "adherence" follows the recommendation for a lever
+    /// only with probability a, recommend the move from the lever in force
+    /// scaled by 1/a (within the lever's band), so that the expected lever
+    /// in force is the one the controller wants.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adherence_aware: bool,
 }
 
 /// What the steer controller's valve (the virtual-price multiplier) steers.

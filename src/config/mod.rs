@@ -9,6 +9,7 @@ mod agent_type;
 mod departure;
 mod economy;
 mod fairness;
+mod operators;
 mod overrides;
 mod policy;
 mod revenue;
@@ -33,6 +34,7 @@ pub use economy::{
     SteerConfig, ValveRole,
 };
 pub use fairness::{FairnessConfig, DEFAULT_EPSILON};
+pub use operators::OperatorConfig;
 pub use overrides::Override;
 pub use policy::{PolicyConfig, PolicyKind};
 pub use revenue::{RevenueConfig, RevenueKind};
@@ -76,6 +78,9 @@ pub struct Config {
     /// Operator changes to the levers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<OverrideConfig>,
+    /// Models of the operators who implement the recommended levers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operators: Vec<OperatorConfig>,
     /// Scheduled changes of configuration values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventConfig>,
@@ -292,6 +297,15 @@ impl Config {
             o.validate(
                 &format!("overrides.{i}"),
                 periods,
+                self.economy.is_some(),
+                problems,
+            );
+        }
+        for (i, o) in self.operators.iter().enumerate() {
+            o.validate(
+                &format!("operators.{i}"),
+                periods,
+                &self.events,
                 self.economy.is_some(),
                 problems,
             );

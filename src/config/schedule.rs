@@ -44,7 +44,7 @@ impl Window {
         t >= self.start() as i64 && self.to.is_none_or(|end| t <= end as i64)
     }
 
-    fn validate(&self, key: &str, periods: u32, problems: &mut Problems) {
+    pub(crate) fn validate(&self, key: &str, periods: u32, problems: &mut Problems) {
         match (self.period, self.from) {
             (Some(_), Some(_)) => {
                 problems.push(format!("{key}.from"), "either period or from, not both")
@@ -113,6 +113,26 @@ pub struct OverrideConfig {
     /// Or set it to this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// A label for the override trace: why the operator deviated, e.g.
+    /// "information" or "discretion" (default "scheduled").
+    #[serde(default = "scheduled")]
+    pub kind: String,
+    /// `false` keeps the entry but follows the recommendation (the
+    /// counterfactual of `tokensim overrides`).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enabled: bool,
+}
+
+fn scheduled() -> String {
+    "scheduled".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// One `[[events]]` entry: a scheduled change of a configuration value.
@@ -182,6 +202,12 @@ impl OverrideConfig {
         if let Some(v) = self.value {
             problems.positive(&format!("{key}.value"), v);
         }
+        if self.kind.trim().is_empty() {
+            problems.push(
+                format!("{key}.kind"),
+                "a label such as \"information\" or \"discretion\"",
+            );
+        }
     }
 }
 
@@ -212,10 +238,11 @@ impl EventConfig {
 
 /// Keys an event may not change: they fix the shape of the run (the reward
 /// set, the types, the goods) or are not part of the model.
-const FIXED_PREFIXES: [&str; 6] = [
+const FIXED_PREFIXES: [&str; 7] = [
     "simulation",
     "events",
     "overrides",
+    "operators",
     "rewards.values",
     "mall.goods",
     "types",

@@ -9,8 +9,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::economy_kernel::{EconomyInputs, MallView};
+use super::rng::{Purpose, StreamKey};
 use super::tally::PeriodTally;
 use crate::config::{DepartureSignal, IncentiveMeasure};
+use crate::model::operators::Draws;
 use crate::model::{Economy, Levers};
 use crate::policy::{BudgetView, FixedLevers, LeverContext, LeverController};
 
@@ -82,6 +84,8 @@ pub(super) struct EconomyRuntime {
     pub(super) last_spend: Vec<f64>,
     /// π_t, the purchasing power of a token this period.
     pub(super) purchasing_power: f64,
+    /// Per lever, the operator source that deviated this period (−1: none).
+    pub(super) deviation: [i32; 3],
 }
 
 impl EconomyRuntime {
@@ -106,6 +110,7 @@ impl EconomyRuntime {
             budget: economy.budget.clone().map(BudgetState::new),
             last_spend: Vec::new(),
             purchasing_power: 1.0,
+            deviation: [-1; 3],
             controller: match &economy.steer {
                 Some(s) => Box::new(super::controller::Controller::new(
                     s.clone(),
@@ -176,13 +181,26 @@ impl EconomyRuntime {
         }
     }
 
-    /// Applies the operator overrides of period `t` and prices a token
-    /// (π_t from last period's spend shares at this period's prices); when
-    /// the incentive power changes, the task rates follow.
-    pub(super) fn set_levers(&mut self, t: i64) {
-        let levers = self.economy.implemented(self.recommended, t);
-        self.controller
-            .implemented(&self.economy.planning_levers(self.recommended, t));
+    /// The operator layer turns the recommendation into the levers in
+    /// force in period `t` (model.md E.4; its random numbers keyed by
+    /// period and source), the controller is told what it should plan
+    /// from, and a token is priced (π_t from last period's spend shares at
+    /// this period's prices); when the incentive power changes, the task
+    /// rates follow.
+    pub(super) fn set_levers(&mut self, t: i64, key: &StreamKey) {
+        let applied = self
+            .economy
+            .operators
+            .apply(self.recommended, self.levers, t, |i| {
+                let mut rng = key.stream(Purpose::Operators, t, i as u64);
+                Draws {
+                    uniform: rand::Rng::random::<f64>(&mut rng),
+                    normal: rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng),
+                }
+            });
+        let levers = applied.levers;
+        self.deviation = applied.source;
+        self.controller.implemented(&applied.planning);
         let pi = match self.economy.incentive {
             IncentiveMeasure::Issuance => 1.0,
             IncentiveMeasure::PurchasingPower => {
@@ -196,6 +214,32 @@ impl EconomyRuntime {
         if now != before {
             self.rebuild_tasks();
         }
+    }
+
+    /// Adherence-aware advice (`steer.adherence_aware`): where an operator
+    /// follows lever l with probability a < 1 in period `t`, the move from
+    /// the lever in force is recommended 1/a times as large, within the
+    /// controller's band for that lever, so the expected lever in force is
+    /// the controller's plan.
+    fn adherence_aware(&self, recommended: Levers, t: i64) -> Levers {
+        let Some(steer) = self.economy.steer.as_ref().filter(|s| s.adherence_aware) else {
+            return recommended;
+        };
+        let mut advice = recommended;
+        for l in 0..3 {
+            let a = self.economy.operators.adherence(l, t);
+            if a >= 1.0 || a <= 0.0 {
+                continue;
+            }
+            let now = self.levers.get(l);
+            let (lo, hi) = match l {
+                0 => (f64::MIN_POSITIVE, f64::INFINITY),
+                1 => (steer.real_price_band[0], steer.real_price_band[1]),
+                _ => (steer.valve_band[0], steer.valve_band[1]),
+            };
+            advice.set(l, (now + (recommended.get(l) - now) / a).clamp(lo, hi));
+        }
+        advice
     }
 
     /// The per-period inputs of the economy kernels.
@@ -238,7 +282,7 @@ impl EconomyRuntime {
 
     /// Before the agents work: the controller recommends (under `steer`),
     /// operators override, the mall is priced.
-    pub(super) fn before_period(&mut self, period: i64) {
+    pub(super) fn before_period(&mut self, period: i64, key: &StreamKey) {
         let ppy = self.economy.periods_per_year as i64;
         let budget = self.budget.as_ref().map(|b| BudgetView {
             budget: b.budget,
@@ -255,7 +299,8 @@ impl EconomyRuntime {
             periods_left: (ppy - period.rem_euclid(ppy)) as u32,
             periods_per_year: ppy as u32,
         });
-        self.set_levers(period);
+        self.recommended = self.adherence_aware(self.recommended, period);
+        self.set_levers(period, key);
         self.prepare_mall();
     }
 
@@ -337,6 +382,7 @@ impl EconomyRuntime {
         self.controller.observe(o);
         let r = self.recommended;
         o.recommended_levers = [r.issuance_rate, r.real_price_mult, r.virtual_price_mult];
+        o.deviation_source = self.deviation;
         if period >= 0 {
             if let Some(b) = &mut self.budget {
                 b.cost += o.cash_cost;

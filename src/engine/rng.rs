@@ -24,6 +24,8 @@ pub enum Purpose {
     InitialPopulation = 3,
     /// Random choices a policy makes for the whole market.
     Policy = 4,
+    /// An operator model's draws (lane: its source index).
+    Operators = 5,
 }
 
 /// The part of a stream's key fixed for one simulation run.

@@ -384,7 +384,7 @@ impl Simulation {
         let key = self.key;
         let leavers = &self.leavers;
         if let Some(e) = &mut self.economy {
-            e.before_period(period);
+            e.before_period(period, &key);
         }
         let economy = self.economy.as_ref().map(EconomyRuntime::inputs);
         self.store
@@ -658,7 +658,7 @@ impl Simulation {
         self.store.place_arrivals(&self.arrival_counts);
         if let Some(e) = &mut self.economy {
             // The configured levers (and overrides): no controller.
-            e.set_levers(period);
+            e.set_levers(period, &self.key);
             e.prepare_mall();
         }
         let (key, departures, layout) = (self.key, &self.departures, self.model.history_layout());

@@ -70,6 +70,9 @@ pub struct PeriodTally {
     pub levers: [f64; 3],
     /// The levers recommended before operator overrides.
     pub recommended_levers: [f64; 3],
+    /// Per lever, the operator source (`overrides.N`, then `operators.N`,
+    /// numbered together) that deviated from the recommendation, or −1.
+    pub deviation_source: [i32; 3],
     /// The per-class real-price multipliers in force (A, B, C, D).
     pub class_levers: [f64; 4],
 }
@@ -113,6 +116,7 @@ impl PeriodTally {
             dormant_float: 0,
             levers: [f64::NAN; 3],
             recommended_levers: [f64::NAN; 3],
+            deviation_source: [-1; 3],
             class_levers: [f64::NAN; 4],
         }
     }

@@ -2,9 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{
-    BudgetConfig, Channel, Config, DepartureSignal, InitialBalance, Lever, OverrideConfig,
-};
+use crate::config::{BudgetConfig, Channel, Config, DepartureSignal, InitialBalance};
 
 /// One good of the mall.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,8 +77,9 @@ pub struct Economy {
     pub signals: Vec<DepartureSignal>,
     /// The budget, if any.
     pub budget: Option<BudgetConfig>,
-    /// Operator changes applied on top of the recommended levers.
-    pub overrides: Vec<OverrideConfig>,
+    /// Who turns the recommended levers into the levers in force:
+    /// scheduled overrides and operator models (model.md E.4).
+    pub operators: super::operators::OperatorLayer,
     /// The lever controller, when the policy is `steer`.
     pub steer: Option<crate::config::SteerConfig>,
 }
@@ -123,51 +122,11 @@ impl Economy {
             shopping_rates: config.types.iter().map(|t| t.shopping_rate).collect(),
             signals: config.types.iter().map(|t| t.departure_signal).collect(),
             budget: config.budget.clone(),
-            overrides: config.overrides.clone(),
+            operators: super::operators::OperatorLayer::new(config),
             steer: (config.policy.kind == crate::config::PolicyKind::Steer)
                 .then(|| config.steer.clone())
                 .flatten(),
         })
-    }
-
-    /// The levers implemented in period `t`: the recommendation with the
-    /// operator overrides active at `t` applied on top, in file order.
-    pub fn implemented(&self, recommended: Levers, t: i64) -> Levers {
-        let mut levers = recommended;
-        for o in self.overrides.iter().filter(|o| o.window().contains(t)) {
-            let slot = match o.lever {
-                Lever::IssuanceRate => &mut levers.issuance_rate,
-                Lever::RealPriceMult => &mut levers.real_price_mult,
-                Lever::VirtualPriceMult => &mut levers.virtual_price_mult,
-            };
-            *slot = match (o.factor, o.value) {
-                (Some(f), _) => *slot * f,
-                (None, Some(v)) => v,
-                (None, None) => *slot,
-            };
-        }
-        levers
-    }
-
-    /// The levers a controller plans the next period from (anti-windup):
-    /// the recommendation, with every lever an active override *sets*
-    /// replaced by the value set. A controller that kept planning from its
-    /// own ignored recommendation would drift to the edge of its band while
-    /// overridden and jump when the override ends. A *factor* override
-    /// keeps the recommendation: the operator scales whatever is
-    /// recommended, so planning from the scaled value would compound it.
-    pub fn planning_levers(&self, recommended: Levers, t: i64) -> Levers {
-        let mut levers = recommended;
-        for o in self.overrides.iter().filter(|o| o.window().contains(t)) {
-            if let (None, Some(v)) = (o.factor, o.value) {
-                match o.lever {
-                    Lever::IssuanceRate => levers.issuance_rate = v,
-                    Lever::RealPriceMult => levers.real_price_mult = v,
-                    Lever::VirtualPriceMult => levers.virtual_price_mult = v,
-                }
-            }
-        }
-        levers
     }
 
     /// Token price of good j under `levers`: p_ref × multiplier, rounded to

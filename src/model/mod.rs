@@ -6,6 +6,7 @@
 mod departure;
 mod economy;
 mod history;
+pub mod operators;
 pub mod ratchet;
 mod revenue;
 mod stationary;

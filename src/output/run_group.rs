@@ -403,6 +403,35 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
             &format!("{description}, as implemented"),
         )?;
     }
+    if t.deviation_source.len() == n {
+        for (i, (name, _, _)) in names.iter().enumerate() {
+            let values: Vec<i32> = t.deviation_source.iter().map(|l| l[i]).collect();
+            dataset(
+                &levers,
+                &format!("deviation_{name}"),
+                &values,
+                &[n],
+                "1",
+                "the override trace: index into deviation_sources of the operator source (scheduled override or operator model) that moved this lever away from the recommendation in period t; -1: the recommendation was implemented",
+            )?;
+        }
+        if !t.deviation_sources.is_empty() {
+            string_dataset(
+                &levers,
+                "deviation_sources",
+                &t.deviation_sources,
+                "1",
+                "where each deviation source is configured: overrides.N or operators.N",
+            )?;
+            string_dataset(
+                &levers,
+                "deviation_kinds",
+                &t.deviation_kinds,
+                "1",
+                "each deviation source's kind label (information, discretion, adherence, or an override's kind)",
+            )?;
+        }
+    }
     if t.class_levers.len() == n {
         for (c, class) in ["A", "B", "C", "D"].iter().enumerate() {
             let values: Vec<f64> = t.class_levers.iter().map(|l| l[c]).collect();

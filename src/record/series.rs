@@ -71,6 +71,16 @@ pub struct TokenSeries {
     pub levers: Vec<[f64; 3]>,
     /// The levers recommended before operator overrides, [T][3].
     pub recommended_levers: Vec<[f64; 3]>,
+    /// Per lever, the operator source that deviated (−1: none), [T][3].
+    #[serde(default)]
+    pub deviation_source: Vec<[i32; 3]>,
+    /// Where each deviation source is configured (`overrides.N`,
+    /// `operators.N`), indexed by `deviation_source`.
+    #[serde(default)]
+    pub deviation_sources: Vec<String>,
+    /// Each source's kind label.
+    #[serde(default)]
+    pub deviation_kinds: Vec<String>,
     /// Per-class real-price multipliers in force (A, B, C, D), [T][4].
     #[serde(default)]
     pub class_levers: Vec<[f64; 4]>,
@@ -160,6 +170,7 @@ impl Series {
             t.forfeited.push(tally.forfeited);
             t.levers.push(tally.levers);
             t.recommended_levers.push(tally.recommended_levers);
+            t.deviation_source.push(tally.deviation_source);
             t.class_levers.push(tally.class_levers);
             t.sales.extend_from_slice(&tally.sales);
             t.tasks_by_type.extend_from_slice(&tally.type_tasks);

@@ -134,6 +134,107 @@ pub fn lines<DB: DrawingBackend>(
     area.present().map_err(err)
 }
 
+/// One line of [`lever_trace`]: a name, its points, dashed or solid, and
+/// its colour index.
+pub type TraceLine = (String, Vec<(f64, f64)>, bool, usize);
+
+/// A shaded period window of [`lever_trace`] with its label (a deviation
+/// and its verdict).
+pub type ShadedWindow = (f64, f64, String);
+
+/// Levers over time — the recommendation dashed, the lever in force solid,
+/// one colour per lever — with the operators' deviation windows shaded and
+/// labelled (their verdicts) above the data; the legend beside the plot,
+/// where it cannot cover a line.
+pub fn lever_trace<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    series: &[TraceLine],
+    windows: &[ShadedWindow],
+) -> ChartResult {
+    area.fill(&WHITE).map_err(err)?;
+    let (width, _) = area.dim_in_pixel();
+    let (plot, side) = area.split_horizontally(width * 3 / 4);
+    let (x0, x1) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)), false);
+    let (lo, hi) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.1)), false);
+    // Room above the data for the windows' labels.
+    let (y0, y1) = (lo - 0.05 * (hi - lo), hi + 0.25 * (hi - lo));
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&|y| format!("{y:.2}"))
+        .x_desc("period")
+        .y_desc("tokens per task / price multiplier")
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    for (i, (from, to, label)) in windows.iter().enumerate() {
+        let shade = RGBColor(255, 200, 120).mix(0.35);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(from - 0.5, y0), (to + 0.5, hi)],
+                shade.filled(),
+            )))
+            .map_err(err)?;
+        // Stagger the labels of neighbouring windows; a label starting
+        // late in the run is drawn to end at its window's end.
+        let y = hi + (0.06 + (i % 2) as f64 * 0.09) * (hi - lo);
+        let late = *from > x0 + 0.6 * (x1 - x0);
+        let font = ("sans-serif", 13).into_font().color(&BLACK);
+        let font = if late {
+            font.pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Right,
+                plotters::style::text_anchor::VPos::Top,
+            ))
+        } else {
+            font
+        };
+        let x = if late { to + 0.5 } else { *from };
+        chart
+            .draw_series(std::iter::once(Text::new(label.clone(), (x, y), font)))
+            .map_err(err)?;
+    }
+    for (name, points, dashed, c) in series {
+        let style = colour(*c).stroke_width(2);
+        if *dashed {
+            chart
+                .draw_series(DashedLineSeries::new(points.iter().copied(), 6, 4, style))
+                .map_err(err)?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), style))
+                .map_err(err)?;
+        }
+        let _ = name;
+    }
+    // The legend, beside the plot.
+    let font = ("sans-serif", 13).into_font().color(&BLACK);
+    for (i, (name, _, dashed, c)) in series.iter().enumerate() {
+        let y = 60 + 22 * i as i32;
+        let style = colour(*c).stroke_width(3);
+        if *dashed {
+            for x in [4, 16] {
+                side.draw(&PathElement::new(vec![(x, y), (x + 8, y)], style))
+                    .map_err(err)?;
+            }
+        } else {
+            side.draw(&PathElement::new(vec![(4, y), (28, y)], style))
+                .map_err(err)?;
+        }
+        side.draw(&Text::new(name.clone(), (36, y - 7), font.clone()))
+            .map_err(err)?;
+    }
+    area.present().map_err(err)
+}
+
 /// Grouped bars: for each category (x), one bar per group.
 pub fn grouped_bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

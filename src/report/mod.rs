@@ -53,8 +53,30 @@ macro_rules! chart {
     }};
 }
 
-/// Writes the report of `file` into `dir`; returns the files written.
+/// Options of a report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReportOptions {
+    /// Paired replications per operator deviation when the report scores
+    /// the deviations of a token run (0: shade the windows, no verdicts).
+    pub override_replications: u32,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            override_replications: crate::audit::deviations::DEFAULT_REPLICATIONS,
+        }
+    }
+}
+
+/// Writes the report of `file` into `dir` with the default options;
+/// returns the files written.
 pub fn report(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+    report_with(file, dir, &ReportOptions::default())
+}
+
+/// Writes the report of `file` into `dir`; returns the files written.
+pub fn report_with(file: &Path, dir: &Path, options: &ReportOptions) -> Result<Vec<PathBuf>> {
     register_font();
     let audit = audit_file(file, None, &AuditOptions::default())?;
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -168,7 +190,7 @@ pub fn report(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
         });
     }
 
-    token_figures(&h5, &first.run, dir, &mut figures)?;
+    token_figures(&h5, &first.run, dir, options, &mut figures)?;
     if let (Some(tokens), Some(fairness)) = (&data.tokens, &first.token_fairness) {
         pay_rate_figures(&data, tokens, fairness, dir, &mut figures)?;
     }
@@ -388,7 +410,13 @@ fn pay_rate_figures(
 /// Token-economy figures of run `id`, when the file has token series:
 /// issuance and redemption by channel, the float, the budget by year, and
 /// the levers recommended against implemented.
-fn token_figures(file: &hdf5::File, id: &str, dir: &Path, figures: &mut Vec<Figure>) -> Result<()> {
+fn token_figures(
+    file: &hdf5::File,
+    id: &str,
+    dir: &Path,
+    options: &ReportOptions,
+    figures: &mut Vec<Figure>,
+) -> Result<()> {
     let Ok(series) = file.group(&format!("runs/{id}/series")) else {
         return Ok(());
     };
@@ -481,40 +509,58 @@ fn token_figures(file: &hdf5::File, id: &str, dir: &Path, figures: &mut Vec<Figu
             None => "K_t = K_(t-1) + I_t - R_t - F_t after each period, split into the active float (balances of couriers present) and the dormant float (leavers' balances, never spent).".into(),
         },
     });
-    let levers = ["issuance_rate", "real_price_mult", "virtual_price_mult"];
-    let mut lever_lines = Vec::new();
-    for l in levers {
+    let levers = crate::model::operators::LEVER_NAMES;
+    let mut lever_lines: Vec<charts::TraceLine> = Vec::new();
+    for (c, l) in levers.iter().enumerate() {
         if let (Some(implemented), Some(recommended)) = (
             read(&format!("levers/{l}")),
             read(&format!("levers/recommended_{l}")),
         ) {
-            lever_lines.push(line(&format!("{l} (implemented)"), &implemented));
-            lever_lines.push(line(&format!("{l} (recommended)"), &recommended));
+            let (a, b) = (line(l, &implemented), line(l, &recommended));
+            lever_lines.push((format!("{l} in force"), a.1, false, c));
+            lever_lines.push((format!("{l} recommended"), b.1, true, c));
         }
     }
     // Per-class real-price multipliers, when the controller moved them.
-    for class in ["A", "B", "C", "D"] {
+    for (c, class) in ["A", "B", "C", "D"].iter().enumerate() {
         if let Some(values) = read(&format!("levers/class_{class}_price_mult")) {
             if values.iter().any(|&v| v != 1.0) {
-                lever_lines.push(line(
-                    &format!("class {class} real-price multiplier"),
-                    &values,
-                ));
+                let l = line("", &values);
+                lever_lines.push((format!("class {class} real-price mult."), l.1, false, 3 + c));
             }
         }
     }
     if !lever_lines.is_empty() {
-        chart!(dir, "levers", |area| charts::lines(
+        let windows = deviation_windows(file, &series, id, options)?;
+        let shaded: Vec<charts::ShadedWindow> = windows
+            .iter()
+            .map(|w| (w.from as f64, w.to as f64, w.label.clone()))
+            .collect();
+        chart!(dir, "levers", |area| charts::lever_trace(
             &area,
-            "Levers: recommended and implemented",
-            "period",
-            "tokens per task / price multiplier",
+            "Levers: recommended (dashed) and in force (solid)",
             &lever_lines,
-            None
+            &shaded
         ));
+        let mut caption = "The three levers as recommended (controller or configuration; dashed) and in force after the operators (solid); the per-class real-price multipliers (on top of the real one) when the controller moved them.".to_string();
+        if !windows.is_empty() {
+            caption.push_str(
+                " Shaded: the operators' deviations from the recommendation (model.md E.4)",
+            );
+            if options.override_replications > 0 {
+                caption.push_str(&format!(
+                    ", each labelled with its verdict from {} paired counterfactual replications (tokensim overrides: Δ budget penalty with the deviation minus with the recommendation followed, 95% CI)",
+                    options.override_replications
+                ));
+            }
+            caption.push_str(": ");
+            let parts: Vec<String> = windows.iter().map(|w| w.description.clone()).collect();
+            caption.push_str(&parts.join("; "));
+            caption.push('.');
+        }
         figures.push(Figure {
             name: "levers".into(),
-            caption: "The three levers as recommended (controller or configuration) and as implemented after operator overrides; the per-class real-price multipliers (on top of the real one) when the controller moved them.".into(),
+            caption,
         });
     }
     if let Ok(budget) = file.group(&format!("runs/{id}/budget")) {
@@ -541,4 +587,99 @@ fn token_figures(file: &hdf5::File, id: &str, dir: &Path, figures: &mut Vec<Figu
         });
     }
     Ok(())
+}
+
+/// A deviation window of a token run, for the levers chart.
+struct DeviationWindow {
+    from: u32,
+    to: u32,
+    /// Short label on the chart.
+    label: String,
+    /// The caption's sentence.
+    description: String,
+}
+
+/// The operators' deviation windows of run `id` (from the override
+/// trace), each with its verdict when `options` asks for them.
+fn deviation_windows(
+    file: &hdf5::File,
+    series: &hdf5::Group,
+    id: &str,
+    options: &ReportOptions,
+) -> Result<Vec<DeviationWindow>> {
+    use crate::model::operators::LEVER_NAMES;
+    let strings = |name: &str| -> Vec<String> {
+        series
+            .dataset(&format!("levers/{name}"))
+            .and_then(|d| d.read_raw::<VarLenUnicode>())
+            .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let (sources, kinds) = (strings("deviation_sources"), strings("deviation_kinds"));
+    let mut spans: Vec<(usize, usize, u32, u32)> = Vec::new();
+    for (l, name) in LEVER_NAMES.iter().enumerate() {
+        let Ok(trace) = series
+            .dataset(&format!("levers/deviation_{name}"))
+            .and_then(|d| d.read_raw::<i32>())
+        else {
+            continue;
+        };
+        for (t, &s) in trace.iter().enumerate() {
+            if s < 0 || s as usize >= sources.len() {
+                continue;
+            }
+            let t = t as u32;
+            match spans.iter_mut().find(|x| x.0 == s as usize && x.1 == l) {
+                Some(x) => x.3 = t,
+                None => spans.push((s as usize, l, t, t)),
+            }
+        }
+    }
+    if spans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let scores = if options.override_replications > 0 {
+        let path = std::path::PathBuf::from(file.filename());
+        let (text, _) = crate::commands::scenario_text(&path, Some(id))?;
+        crate::audit::deviations::score_deviations(
+            &text,
+            &path,
+            options.override_replications,
+            None,
+        )?
+    } else {
+        Vec::new()
+    };
+    Ok(spans
+        .iter()
+        .map(|&(s, l, from, to)| {
+            let score = scores.iter().find(|d| {
+                d.deviation.sources == [sources[s].clone()] && d.deviation.lever == LEVER_NAMES[l]
+            });
+            let head = format!("{} ({})", kinds[s], sources[s]);
+            let (label, description) = match score {
+                Some(d) => (
+                    format!("{head}: {}", d.verdict),
+                    format!(
+                        "{head} on {} in periods {from}-{to}: Δ penalty {:+.0} [{:+.0}, {:+.0}] yuan, {}",
+                        LEVER_NAMES[l],
+                        d.delta_penalty,
+                        d.delta_penalty_ci95[0],
+                        d.delta_penalty_ci95[1],
+                        d.verdict
+                    ),
+                ),
+                None => (
+                    head.clone(),
+                    format!("{head} on {} in periods {from}-{to}", LEVER_NAMES[l]),
+                ),
+            };
+            DeviationWindow {
+                from,
+                to,
+                label,
+                description,
+            }
+        })
+        .collect())
 }

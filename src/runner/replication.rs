@@ -79,6 +79,11 @@ impl<'a> Replication<'a> {
         let mut series = Series::with_capacity(model.type_count(), model.reward_count(), periods);
         if let Some(e) = &model.economy {
             series = series.with_tokens(e.goods.len());
+            if let Some(t) = &mut series.tokens {
+                let sources = &e.operators.sources;
+                t.deviation_sources = sources.iter().map(|s| s.label.clone()).collect();
+                t.deviation_kinds = sources.iter().map(|s| s.kind.clone()).collect();
+            }
         }
         Replication {
             config,
