@@ -141,7 +141,7 @@ enum Command {
         /// Audit only this run (its name under /runs).
         #[arg(long)]
         run: Option<String>,
-        /// Tolerance on the largest reward gap between types [default: 0.02].
+        /// Tolerance on the largest reward gap between types [default: the ε stored with each run, else 0.02].
         #[arg(long)]
         epsilon: Option<f64>,
         /// Sliding-window length in periods [default: 100].
@@ -195,6 +195,9 @@ enum Command {
         /// each (its verdict on the levers chart); 0 shades the windows only.
         #[arg(long, value_name = "N", default_value_t = 8)]
         override_replications: u32,
+        /// Tolerance on the largest reward gap [default: the ε stored with each run].
+        #[arg(long)]
+        epsilon: Option<f64>,
     },
     /// Compare two output files dataset by dataset (exit 0 same, 1 different, 2 bad input).
     Diff {
@@ -230,7 +233,7 @@ fn main() -> ExitCode {
                 eprintln!("error: --epsilon {e}: expected a probability in [0, 1]");
                 return ExitCode::from(2);
             }
-            options.epsilon = *e;
+            options.epsilon = Some(*e);
         }
         if let Some(w) = window {
             options.window = *w;
@@ -354,13 +357,20 @@ fn main() -> ExitCode {
             file,
             out,
             override_replications,
-        } => tokensim::commands::report(
-            &file,
-            out.as_deref(),
-            &tokensim::report::ReportOptions {
-                override_replications,
-            },
-        ),
+            epsilon,
+        } => match epsilon {
+            Some(e) if !(0.0..=1.0).contains(&e) => Err(tokensim::Error::Input(format!(
+                "--epsilon {e}: expected a probability in [0, 1]"
+            ))),
+            _ => tokensim::commands::report(
+                &file,
+                out.as_deref(),
+                &tokensim::report::ReportOptions {
+                    override_replications,
+                    epsilon,
+                },
+            ),
+        },
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

@@ -215,3 +215,35 @@ fn two_period_fairness_is_audited_from_the_file() {
     assert_eq!(audit.runs[0].two_period.as_ref().unwrap().max_gap, 0.0);
     assert_eq!(audit.runs[0].verdict, "fair");
 }
+
+/// interfaces.md 4.2: the verdict uses the ε stored with the run unless
+/// `--epsilon` is given. The cyclic instance's gap (≈ 0.086) is fair at
+/// the ε = 0.15 it was made with and unfair at 0.02.
+#[test]
+fn the_audit_uses_the_epsilon_stored_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        "eps",
+        CYCLIC,
+        &["--set", "fairness.epsilon=0.15"],
+    );
+    let (code, text) = audit_cli(&out, &["--json"]);
+    assert_eq!(code, Some(0), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["epsilon"], 0.15);
+    let gap = json["max_abs_gap"].as_f64().unwrap();
+    assert!(gap > 0.02 && gap < 0.15, "gap {gap}");
+    let (code, _) = audit_cli(&out, &["--epsilon", "0.02"]);
+    assert_eq!(code, Some(1));
+    let library = audit_file(&out, None, &AuditOptions::default()).unwrap();
+    assert_eq!(library.verdict, "fair");
+    let report = Command::new(binary())
+        .args(["report", out.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("report"))
+        .status()
+        .unwrap();
+    assert!(report.success());
+    let page = std::fs::read_to_string(dir.path().join("report/index.html")).unwrap();
+    assert!(page.contains("0.15"), "the report states the run's epsilon");
+}

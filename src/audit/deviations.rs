@@ -353,9 +353,11 @@ pub fn read_trace(path: &std::path::Path) -> Result<Vec<TraceRow>> {
             "issuance_rate" => Lever::IssuanceRate,
             "real_price_mult" => Lever::RealPriceMult,
             "virtual_price_mult" => Lever::VirtualPriceMult,
-            _ => return Err(at(format!(
+            _ => {
+                return Err(at(format!(
                 "lever: expected issuance_rate, real_price_mult or virtual_price_mult, got {l:?}"
-            ))),
+            )))
+            }
         };
         rows.push(TraceRow {
             period,

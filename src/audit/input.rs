@@ -41,6 +41,8 @@ pub struct RunData {
     pub tokens: Option<TokenTypeSeries>,
     /// The sweep point of the run, for sweep files.
     pub point: Option<u64>,
+    /// The ε the run was made with (`fairness.epsilon`), when stored.
+    pub epsilon: Option<f64>,
 }
 
 /// Per-type series of a token-economy run, [T][K] unless noted.
@@ -361,10 +363,18 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
         None
     };
     let point = run.attr("point").and_then(|a| a.read_scalar::<u64>()).ok();
+    // The ε the run was made with (interfaces.md 4.2).
+    let epsilon = run
+        .group("fairness")
+        .and_then(|g| g.attr("epsilon"))
+        .and_then(|a| a.read_scalar::<f64>())
+        .ok()
+        .filter(|e| (0.0..=1.0).contains(e));
     Ok(RunData {
         id: id.to_string(),
         tokens,
         point,
+        epsilon,
         type_names,
         rewards,
         warmup,

@@ -30,8 +30,10 @@ pub const DEFAULT_WINDOW: usize = 100;
 /// Options of `tokensim audit`.
 #[derive(Debug, Clone, Copy)]
 pub struct AuditOptions {
-    /// Tolerance ε on the largest reward gap (default 0.02).
-    pub epsilon: f64,
+    /// Tolerance ε on the largest reward gap. `None` (the default): the
+    /// ε each run was made with (its `/runs/<id>/fairness` attribute
+    /// `epsilon`, interfaces.md 4.2), or 0.02 for a file without one.
+    pub epsilon: Option<f64>,
     /// Sliding-window length W (default 100 periods, at most the run).
     pub window: usize,
     /// Tolerance on the token-fairness differences relative to the overall
@@ -42,7 +44,7 @@ pub struct AuditOptions {
 impl Default for AuditOptions {
     fn default() -> Self {
         AuditOptions {
-            epsilon: DEFAULT_EPSILON,
+            epsilon: None,
             window: DEFAULT_WINDOW,
             token_tolerance: DEFAULT_TOKEN_TOLERANCE,
         }
@@ -423,10 +425,9 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
         })
         .collect();
     let two_period = crate::fairness::two_period_fairness_of(&d.pair_counts, k, m, t0..t1);
-    let two_period_fair = two_period
-        .as_ref()
-        .is_none_or(|g| g.max_gap <= options.epsilon);
-    let bonus_verdict = if criterion1 && worst <= options.epsilon && two_period_fair {
+    let epsilon = options.epsilon.or(d.epsilon).unwrap_or(DEFAULT_EPSILON);
+    let two_period_fair = two_period.as_ref().is_none_or(|g| g.max_gap <= epsilon);
+    let bonus_verdict = if criterion1 && worst <= epsilon && two_period_fair {
         "fair"
     } else {
         "unfair"
@@ -457,7 +458,7 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
         types,
         pairs,
         two_period,
-        epsilon: options.epsilon,
+        epsilon,
     }
 }
 
@@ -537,7 +538,7 @@ pub fn audit_file(
         across_replications: (runs.len() >= 2)
             .then(|| interval(mean_gap, &gaps, "across replications")),
         fair_runs,
-        epsilon: options.epsilon,
+        epsilon: runs[0].epsilon,
         token_fairness,
         runs,
     })

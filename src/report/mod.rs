@@ -59,12 +59,15 @@ pub struct ReportOptions {
     /// Paired replications per operator deviation when the report scores
     /// the deviations of a token run (0: shade the windows, no verdicts).
     pub override_replications: u32,
+    /// ε for the audit's verdicts (`None`: the ε stored with each run).
+    pub epsilon: Option<f64>,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
         ReportOptions {
             override_replications: crate::audit::deviations::DEFAULT_REPLICATIONS,
+            epsilon: None,
         }
     }
 }
@@ -78,7 +81,14 @@ pub fn report(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
 /// Writes the report of `file` into `dir`; returns the files written.
 pub fn report_with(file: &Path, dir: &Path, options: &ReportOptions) -> Result<Vec<PathBuf>> {
     register_font();
-    let audit = audit_file(file, None, &AuditOptions::default())?;
+    let audit = audit_file(
+        file,
+        None,
+        &AuditOptions {
+            epsilon: options.epsilon,
+            ..AuditOptions::default()
+        },
+    )?;
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
         source,
