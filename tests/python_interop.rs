@@ -15,14 +15,22 @@ fn python() -> String {
 
 fn ensure_packages() {
     let ok = Command::new(python())
-        .args(["-c", "import h5py, pandas, h5netcdf, xarray"])
+        .args(["-c", "import h5py, pandas, h5netcdf, xarray, hdrh"])
         .status()
         .expect("python3 is needed for the interop tests")
         .success();
     if !ok {
         let status = Command::new(python())
             .args([
-                "-m", "pip", "install", "--quiet", "h5py", "pandas", "h5netcdf", "xarray",
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "h5py",
+                "pandas",
+                "h5netcdf",
+                "xarray",
+                "hdrhistogram",
             ])
             .status()
             .unwrap();
@@ -82,6 +90,17 @@ assert ds["active"].attrs["units"] == "agents" and "long_name" in ds["active"].a
 with h5py.File("{path}") as f:
     raw = f["runs/0/series/active"][:]
 assert np.array_equal(ds["active"].values, raw)
+# HdrHistograms in the standard compressed V2 encoding (interfaces.md
+# 4.4): Python's hdrh decodes them; its quantiles match the stored table.
+import base64
+from hdrh.histogram import HdrHistogram
+with h5py.File("{path}") as f:
+    g = f["runs/0/types/steady/lifetime_reward"]
+    h = HdrHistogram.decode(base64.b64encode(g["hdrhistogram_v2"][()].tobytes()))
+    table = dict((float(q), float(v)) for q, v in g["quantiles"][()])
+assert h.get_total_count() > 0
+scale = table[0.5] / h.get_value_at_percentile(50)
+assert abs(scale * h.get_value_at_percentile(90) - table[0.9]) < 1e-9 * max(1.0, table[0.9]), (scale, table)
 fair = xr.open_dataset("{path}", group="runs/0/fairness", engine="h5netcdf")
 assert fair["reward_dist"].dims == ("type", "reward")
 print("xarray ok", float(ds["active"].sel(type="steady").mean()))

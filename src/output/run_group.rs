@@ -1,7 +1,7 @@
 //! One run's group `/runs/<id>` (interfaces.md §3).
 
 use hdf5::Group;
-use hdrhistogram::serialization::{Serializer, V2Serializer};
+use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
 use super::dimensions::Axes;
@@ -582,7 +582,9 @@ fn write_histogram(
 ) -> Result<()> {
     let g = group(parent, name)?;
     let mut bytes = Vec::new();
-    V2Serializer::new()
+    // The standard compressed V2 form (cookie 0x1c849304), which every
+    // HdrHistogram implementation decodes (interfaces.md 4.4).
+    V2DeflateSerializer::new()
         .serialize(h, &mut bytes)
         .map_err(|e| Error::Internal(format!("cannot serialize histogram {name}: {e:?}")))?;
     dataset(
@@ -591,7 +593,7 @@ fn write_histogram(
         &bytes,
         &[bytes.len()],
         "bytes",
-        &format!("HdrHistogram V2 serialization; recorded integers are {units} / {scale}"),
+        &format!("HdrHistogram, standard compressed V2 encoding (Python: hdrh.histogram.HdrHistogram.decode(base64.b64encode(raw))); recorded integers are {units} / {scale}"),
     )?;
     let empty = h.is_empty();
     let table: Vec<f64> = QUANTILES
