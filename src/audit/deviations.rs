@@ -26,7 +26,7 @@
 
 use serde::Serialize;
 
-use super::t_quantile;
+use super::mean_and_half_width;
 use crate::config::{Config, Lever};
 use crate::error::{Error, Result};
 use crate::model::operators::{lever_index, LEVER_NAMES};
@@ -72,13 +72,7 @@ impl PairedDelta {
                 ci95: [f64::NAN; 2],
             };
         }
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        let half = if n < 2 {
-            f64::NAN
-        } else {
-            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            t_quantile(n - 1) * (var / n as f64).sqrt()
-        };
+        let (mean, half) = mean_and_half_width(&xs);
         PairedDelta {
             mean,
             ci95: [mean - half, mean + half],

@@ -195,6 +195,18 @@ pub fn t_quantile(df: usize) -> f64 {
     }
 }
 
+/// The mean of `xs` and the half-width of its 95 % interval (Student's t
+/// on the sample standard deviation; NaN with fewer than two values).
+pub fn mean_and_half_width(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len();
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, f64::NAN);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    (mean, t_quantile(n - 1) * (var / n as f64).sqrt())
+}
+
 /// Reward distribution of each type over periods `t0..t1`.
 fn distributions(d: &RunData, t0: usize, t1: usize) -> (Vec<Vec<f64>>, Vec<u64>) {
     let (k, m) = (d.type_names.len(), d.rewards.len());

@@ -12,7 +12,7 @@
 
 use super::token_economy::{courier, return_point};
 use super::{simulate, Size, Table, TokenRow};
-use crate::audit::t_quantile;
+use crate::audit::mean_and_half_width;
 use crate::error::{Error, Result};
 use crate::record::RunRecord;
 
@@ -27,14 +27,7 @@ pub struct Spread {
 
 impl Spread {
     fn of(xs: &[f64]) -> Spread {
-        let n = xs.len();
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        let half = if n < 2 {
-            f64::NAN
-        } else {
-            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            t_quantile(n - 1) * (var / n as f64).sqrt()
-        };
+        let (mean, half) = mean_and_half_width(xs);
         Spread { mean, half }
     }
 
