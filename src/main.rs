@@ -49,6 +49,12 @@ enum Command {
         /// Continue the run from this checkpoint (same configuration and flags).
         #[arg(long, value_name = "CHECKPOINT")]
         restart: Option<PathBuf>,
+        /// Refuse to replace an existing output file (exit 2).
+        #[arg(long)]
+        no_clobber: bool,
+        /// Print the summary as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Solve the fluid problem (Fluid-Opt): optimal reward distribution and profit bound.
     Fluid {
@@ -206,6 +212,15 @@ enum Command {
         /// The second file.
         b: PathBuf,
     },
+    /// Write a commented configuration to start from (never over a file).
+    Init {
+        /// The file to write.
+        #[arg(default_value = "tokensim.toml")]
+        file: PathBuf,
+        /// The token economy (the steered courier scenario) instead of the paper model.
+        #[arg(long)]
+        token: bool,
+    },
     /// Check a configuration and print it with every default filled in.
     Validate {
         /// The TOML configuration.
@@ -276,6 +291,8 @@ fn main() -> ExitCode {
             checkpoint_every,
             checkpoint,
             restart,
+            no_clobber,
+            json,
         } => tokensim::commands::run(&tokensim::commands::RunArgs {
             config,
             out,
@@ -288,6 +305,8 @@ fn main() -> ExitCode {
             checkpoint_every,
             checkpoint,
             restart,
+            no_clobber,
+            json,
         }),
         Command::Fluid { config, json, sets } => tokensim::commands::fluid(&config, &sets, json),
         Command::Experiment {
@@ -371,6 +390,7 @@ fn main() -> ExitCode {
                 },
             ),
         },
+        Command::Init { file, token } => tokensim::commands::init(&file, token),
         Command::Validate { config, sets } => tokensim::commands::validate(&config, &sets),
     };
     match result {

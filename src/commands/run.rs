@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use crate::config::Config;
 use crate::error::Error;
 use crate::error::Result;
@@ -40,6 +42,82 @@ pub struct RunArgs {
     pub checkpoint: Option<PathBuf>,
     /// Continue from this checkpoint.
     pub restart: Option<PathBuf>,
+    /// Refuse to replace an existing output.
+    pub no_clobber: bool,
+    /// Return the summary as JSON.
+    pub json: bool,
+}
+
+/// Mean and standard error.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MeanSe {
+    /// Mean over replications.
+    pub mean: f64,
+    /// Standard error (across replications, or batch means of one run).
+    pub se: f64,
+}
+
+/// One type in a run summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeSummary {
+    /// Type name.
+    pub name: String,
+    /// Agents present per period after warm-up.
+    pub mean_agents: MeanSe,
+}
+
+/// Token-economy totals of a run summary, mean over replications.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenSummary {
+    /// Σ I_t, tokens credited.
+    pub issuance: f64,
+    /// Σ tokens redeemed for real goods.
+    pub redeemed_real: f64,
+    /// Σ tokens redeemed for virtual goods.
+    pub redeemed_virtual: f64,
+    /// Σ cash cost of real goods (yuan).
+    pub cash_cost: f64,
+    /// K at the end.
+    pub ending_float: f64,
+    /// Σ tasks completed.
+    pub tasks: f64,
+    /// Closed budget years of replication 0: budget, cost, penalty.
+    pub budget_years: Vec<crate::engine::BudgetYear>,
+}
+
+/// What `tokensim run --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// The output file written.
+    pub file: String,
+    /// Replications.
+    pub replications: usize,
+    /// Policy name.
+    pub policy: String,
+    /// θ.
+    pub scale: f64,
+    /// Recorded periods.
+    pub periods: u32,
+    /// Warm-up periods.
+    pub warmup: u32,
+    /// Root seed.
+    pub seed: u64,
+    /// Per type.
+    pub types: Vec<TypeSummary>,
+    /// Normalized profit per period after warm-up.
+    pub normalized_profit: MeanSe,
+    /// Largest total variation between types' reward distributions.
+    pub max_tv: f64,
+    /// Largest reward gap between types.
+    pub max_abs_gap: f64,
+    /// The paper's Definition G.1 gap, when recorded.
+    pub two_period_gap: Option<f64>,
+    /// ε of the check.
+    pub epsilon: f64,
+    /// "fair" or "unfair".
+    pub verdict: String,
+    /// Token-economy totals.
+    pub tokens: Option<TokenSummary>,
 }
 
 /// Runs the experiment, writes the HDF5 file and returns a short summary.
@@ -52,10 +130,17 @@ pub fn run(args: &RunArgs) -> Result<String> {
         sets.push(format!("simulation.replications={r}"));
     }
     let config = Config::load(&args.config, &sets)?;
+    crate::runner::print_warnings(&config);
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| default_output(&args.config));
+    if args.no_clobber && out.exists() {
+        return Err(Error::Input(format!(
+            "{} exists and --no-clobber was given: nothing was run",
+            out.display()
+        )));
+    }
     // The output is checked and locked, and the size checked, before
     // anything is allocated or simulated.
     let _lock = claim_output(&out, args.out.is_none())?;
@@ -112,7 +197,11 @@ pub fn run(args: &RunArgs) -> Result<String> {
         // The run is complete and safely written: its checkpoint is spent.
         let _ = std::fs::remove_file(&plan.path);
     }
-    Ok(summarize(&config, &records, &path))
+    let summary = summary(&config, &records, &path);
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&summary).expect("the summary serializes"));
+    }
+    Ok(summarize(&summary))
 }
 
 /// `output/<config-stem>.h5`.
@@ -135,31 +224,28 @@ fn pooled(values: &[(f64, f64)]) -> (f64, f64) {
     (mean, (var / n).sqrt())
 }
 
-fn summarize(config: &Config, records: &[RunRecord], path: &Path) -> String {
+/// The summary of a finished run.
+pub fn summary(config: &Config, records: &[RunRecord], path: &Path) -> RunSummary {
     let sim = &config.simulation;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "tokensim: {} replication(s), policy {}, scale {}, {} periods (warm-up {}), seed {}",
-        records.len(),
-        records[0].info.policy,
-        sim.scale,
-        sim.periods,
-        sim.warmup,
-        sim.seed
-    );
-    let _ = writeln!(s, "  {:<16} {:>14} {:>10}", "type", "mean agents", "s.e.");
-    for (k, name) in config.type_names().iter().enumerate() {
-        let per_run: Vec<(f64, f64)> = records
-            .iter()
-            .map(|r| {
-                let e = r.summary.mean_active_per_type[k];
-                (e.mean, e.std_error)
-            })
-            .collect();
-        let (mean, se) = pooled(&per_run);
-        let _ = writeln!(s, "  {name:<16} {mean:>14.2} {se:>10.2}");
-    }
+    let types = config
+        .type_names()
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let per_run: Vec<(f64, f64)> = records
+                .iter()
+                .map(|r| {
+                    let e = r.summary.mean_active_per_type[k];
+                    (e.mean, e.std_error)
+                })
+                .collect();
+            let (mean, se) = pooled(&per_run);
+            TypeSummary {
+                name: name.clone(),
+                mean_agents: MeanSe { mean, se },
+            }
+        })
+        .collect();
     let profit: Vec<(f64, f64)> = records
         .iter()
         .map(|r| {
@@ -170,32 +256,92 @@ fn summarize(config: &Config, records: &[RunRecord], path: &Path) -> String {
         })
         .collect();
     let (p, pse) = pooled(&profit);
-    let _ = writeln!(s, "  normalized profit per period: {p:.5} ± {pse:.5}");
-    let max_tv = records
-        .iter()
-        .map(|r| r.fairness.max_tv)
-        .fold(0.0, f64::max);
-    let max_gap = records
-        .iter()
-        .map(|r| r.fairness.max_abs_gap)
-        .fold(0.0, f64::max);
-    let verdict = if records.iter().all(|r| r.fairness.verdict() == "fair") {
-        "fair"
-    } else {
-        "unfair"
-    };
-    let two_period = records
-        .iter()
-        .filter_map(|r| r.fairness.two_period_gap)
-        .reduce(f64::max)
-        .map_or(String::new(), |g| {
-            format!(", two-period (Def. G.1) gap {g:.4}")
-        });
+    let n = records.len() as f64;
+    let tokens = records[0].series.tokens.as_ref().map(|_| {
+        let mean = |f: &dyn Fn(&crate::record::TokenSeries) -> f64| {
+            records
+                .iter()
+                .filter_map(|r| r.series.tokens.as_ref())
+                .map(f)
+                .sum::<f64>()
+                / n
+        };
+        let total = |v: &[u64]| v.iter().sum::<u64>() as f64;
+        TokenSummary {
+            issuance: mean(&|t| total(&t.issuance)),
+            redeemed_real: mean(&|t| total(&t.redeemed_real)),
+            redeemed_virtual: mean(&|t| total(&t.redeemed_virtual)),
+            cash_cost: mean(&|t| t.cash_cost.iter().sum()),
+            ending_float: mean(&|t| t.float.last().copied().unwrap_or(0) as f64),
+            tasks: mean(&|t| total(&t.tasks)),
+            budget_years: records[0].info.budget_years.clone(),
+        }
+    });
+    RunSummary {
+        file: path.display().to_string(),
+        replications: records.len(),
+        policy: records[0].info.policy.clone(),
+        scale: sim.scale,
+        periods: sim.periods,
+        warmup: sim.warmup,
+        seed: sim.seed,
+        types,
+        normalized_profit: MeanSe { mean: p, se: pse },
+        max_tv: records
+            .iter()
+            .map(|r| r.fairness.max_tv)
+            .fold(0.0, f64::max),
+        max_abs_gap: records
+            .iter()
+            .map(|r| r.fairness.max_abs_gap)
+            .fold(0.0, f64::max),
+        two_period_gap: records
+            .iter()
+            .filter_map(|r| r.fairness.two_period_gap)
+            .reduce(f64::max),
+        epsilon: config.fairness.epsilon,
+        verdict: if records.iter().all(|r| r.fairness.verdict() == "fair") {
+            "fair"
+        } else {
+            "unfair"
+        }
+        .into(),
+        tokens,
+    }
+}
+
+fn summarize(s: &RunSummary) -> String {
+    let mut text = String::new();
     let _ = writeln!(
-        s,
-        "  max TV between types: {max_tv:.4}, max reward gap {max_gap:.4}{two_period} -> {verdict} at epsilon {}",
-        config.fairness.epsilon
+        text,
+        "tokensim: {} replication(s), policy {}, scale {}, {} periods (warm-up {}), seed {}",
+        s.replications, s.policy, s.scale, s.periods, s.warmup, s.seed
     );
-    let _ = write!(s, "  wrote {}", path.display());
-    s
+    let _ = writeln!(
+        text,
+        "  {:<16} {:>14} {:>10}",
+        "type", "mean agents", "s.e."
+    );
+    for t in &s.types {
+        let _ = writeln!(
+            text,
+            "  {:<16} {:>14.2} {:>10.2}",
+            t.name, t.mean_agents.mean, t.mean_agents.se
+        );
+    }
+    let _ = writeln!(
+        text,
+        "  normalized profit per period: {:.5} ± {:.5}",
+        s.normalized_profit.mean, s.normalized_profit.se
+    );
+    let two_period = s.two_period_gap.map_or(String::new(), |g| {
+        format!(", two-period (Def. G.1) gap {g:.4}")
+    });
+    let _ = writeln!(
+        text,
+        "  max TV between types: {:.4}, max reward gap {:.4}{two_period} -> {} at epsilon {}",
+        s.max_tv, s.max_abs_gap, s.verdict, s.epsilon
+    );
+    let _ = write!(text, "  wrote {}", s.file);
+    text
 }

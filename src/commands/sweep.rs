@@ -51,6 +51,20 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
     };
     let max_runs = (!args.force_size).then_some(MAX_SWEEP_RUNS);
     let plan = SweepPlan::load_limited(&args.sweep, max_runs)?;
+    // Warnings once each, with how many points they concern.
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for point in &plan.points {
+        let model = crate::model::Model::new(&point.config);
+        for w in crate::runner::warnings(&point.config, &model) {
+            match seen.iter_mut().find(|(s, _)| *s == w) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((w, 1)),
+            }
+        }
+    }
+    for (w, n) in seen {
+        eprintln!("warning: {w} ({n} of {} sweep points)", plan.points.len());
+    }
     let out = args
         .out
         .clone()

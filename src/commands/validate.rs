@@ -15,6 +15,9 @@ pub fn validate(config: &Path, sets: &[String]) -> Result<String> {
     let config = Config::load(config, sets)?;
     let mut text = config.to_toml();
     let model = Model::new(&config);
+    for w in crate::runner::warnings(&config, &model) {
+        eprintln!("warning: {w}");
+    }
     let policy = build_policy(&config, &model)?;
     if let Some(phi) = policy.stationary_distribution() {
         let scale = config.simulation.scale;

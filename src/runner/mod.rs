@@ -7,12 +7,14 @@ mod checkpoint;
 pub mod limits;
 mod progress;
 mod replication;
+mod warnings;
 
 pub use calendar::{EventCalendar, Phase};
 pub use checkpoint::{default_checkpoint, Checkpoint, CheckpointPlan};
 pub use limits::{Machine, SizeEstimate};
 pub use progress::Progress;
 pub use replication::{Replication, ReplicationState};
+pub use warnings::{print_warnings, warnings};
 
 use std::sync::Arc;
 

@@ -1,20 +1,65 @@
-//! A progress bar on a terminal, nothing otherwise.
+//! Progress: a bar on a terminal; on anything else (a cluster job's log, a
+//! pipe) a plain line every few seconds, so a long run is never silent
+//! until its end; nothing with `--quiet`.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Seconds between plain progress lines (`TOKENSIM_PROGRESS_SECONDS`
+/// overrides it).
+pub const LINE_SECONDS: f64 = 5.0;
+
+/// Plain-line progress for a log.
+struct Lines {
+    total: u64,
+    done: AtomicU64,
+    agents: AtomicU64,
+    start: Instant,
+    /// When the last line was printed, and whether any was.
+    last: Mutex<(Instant, bool)>,
+    every: Duration,
+}
+
+enum Display {
+    Bar(ProgressBar),
+    Lines(Lines),
+    Hidden,
+}
+
 /// Reports periods done across all replications.
 pub struct Progress {
-    bar: Option<ProgressBar>,
+    display: Display,
 }
 
 impl Progress {
-    /// A bar over `periods` periods, drawn on stderr only if it is a terminal
-    /// and `quiet` is false.
+    /// Progress over `periods` periods on stderr: a bar if it is a
+    /// terminal, else a plain line every [`LINE_SECONDS`]; nothing when
+    /// `quiet`.
     pub fn new(periods: u64, quiet: bool) -> Self {
-        if quiet || !std::io::stderr().is_terminal() {
+        if quiet {
             return Progress::hidden();
+        }
+        if !std::io::stderr().is_terminal() {
+            let seconds = std::env::var("TOKENSIM_PROGRESS_SECONDS")
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .unwrap_or(LINE_SECONDS);
+            let now = Instant::now();
+            return Progress {
+                display: Display::Lines(Lines {
+                    total: periods,
+                    done: AtomicU64::new(0),
+                    agents: AtomicU64::new(0),
+                    start: now,
+                    last: Mutex::new((now, false)),
+                    every: Duration::from_secs_f64(seconds),
+                }),
+            };
         }
         let bar = ProgressBar::with_draw_target(Some(periods), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -23,28 +68,72 @@ impl Progress {
             )
             .expect("valid template"),
         );
-        Progress { bar: Some(bar) }
+        Progress {
+            display: Display::Bar(bar),
+        }
     }
 
     /// No output at all.
     pub fn hidden() -> Self {
-        Progress { bar: None }
+        Progress {
+            display: Display::Hidden,
+        }
     }
 
     /// One period finished with `agents` agents present.
     pub fn period_done(&self, agents: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-            if bar.position() % 8 == 0 {
-                bar.set_message(format!("{agents} agents"));
+        match &self.display {
+            Display::Bar(bar) => {
+                bar.inc(1);
+                if bar.position() % 8 == 0 {
+                    bar.set_message(format!("{agents} agents"));
+                }
             }
+            Display::Lines(lines) => {
+                let done = lines.done.fetch_add(1, Ordering::Relaxed) + 1;
+                lines.agents.store(agents, Ordering::Relaxed);
+                let now = Instant::now();
+                let Ok(mut last) = lines.last.try_lock() else {
+                    return; // another thread is printing
+                };
+                if now.duration_since(last.0) >= lines.every {
+                    *last = (now, true);
+                    lines.print(done, agents, now);
+                }
+            }
+            Display::Hidden => {}
         }
     }
 
-    /// Removes the bar.
+    /// Removes the bar; closes a log's progress with a last line.
     pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+        match &self.display {
+            Display::Bar(bar) => bar.finish_and_clear(),
+            Display::Lines(lines) => {
+                let printed = lines.last.lock().map(|l| l.1).unwrap_or(false);
+                if printed {
+                    let done = lines.done.load(Ordering::Relaxed);
+                    lines.print(done, lines.agents.load(Ordering::Relaxed), Instant::now());
+                }
+            }
+            Display::Hidden => {}
         }
+    }
+}
+
+impl Lines {
+    fn print(&self, done: u64, agents: u64, now: Instant) {
+        let elapsed = now.duration_since(self.start).as_secs_f64();
+        let share = done as f64 / self.total.max(1) as f64;
+        let eta = if done > 0 && done < self.total {
+            format!(", about {:.1} s left", elapsed * (1.0 / share - 1.0))
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "tokensim: {done}/{} periods ({:.0} %), {agents} agents, {elapsed:.1} s{eta}",
+            self.total,
+            100.0 * share
+        );
     }
 }
