@@ -116,6 +116,18 @@ enum Command {
         /// a resumed sweep restarts interrupted runs from their checkpoints.
         #[arg(long, value_name = "N")]
         checkpoint_every: Option<u32>,
+        /// Set a key in every point (as the file's [set]; not a varied key).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Root seed instead of the file's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replications per point instead of the file's.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Print the points and runs without running anything.
+        #[arg(long)]
+        list: bool,
     },
     /// Merge the shard files of one sweep into one file.
     Merge {
@@ -335,6 +347,10 @@ fn main() -> ExitCode {
             quiet,
             force_size,
             checkpoint_every,
+            sets,
+            seed,
+            replications,
+            list,
         } => tokensim::commands::sweep(&tokensim::commands::SweepArgs {
             sweep,
             out,
@@ -345,6 +361,12 @@ fn main() -> ExitCode {
             quiet,
             force_size,
             checkpoint_every,
+            overrides: tokensim::sweep::SweepOverrides {
+                sets,
+                seed,
+                replications,
+            },
+            list,
         }),
         Command::Merge { out, inputs } => tokensim::commands::merge(&out, &inputs),
         Command::Bench {

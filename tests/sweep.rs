@@ -320,3 +320,116 @@ fn bad_sweeps_are_rejected_before_running() {
         assert!(left.is_empty(), "{left:?}");
     }
 }
+
+/// Generated grid values (issue 14, point 6): linspace and logspace hit
+/// their end points and are evenly spaced (in log for logspace); a
+/// Latin-hypercube sample has one value in each of its n strata; uniform
+/// samples stay in range; random samples follow the sweep's seed.
+#[test]
+fn generated_grid_values_and_command_line_changes() {
+    use tokensim::sweep::{SweepOverrides, SweepPlan};
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/quickstart.toml");
+    let sweep = dir.path().join("s.toml");
+    let write = |seed: u64| {
+        std::fs::write(
+            &sweep,
+            format!(
+                r#"base = "{}"
+seed = {seed}
+[grid]
+"simulation.scale" = {{ logspace = [10, 1000, 3] }}
+"revenue.price" = {{ linspace = [1, 2, 5] }}
+[zip]
+"types.0.arrival_rate" = {{ latin_hypercube = [0.3, 0.7], n = 8 }}
+"types.1.arrival_rate" = {{ uniform = [0.2, 0.4], n = 8 }}
+"#,
+                base.display()
+            ),
+        )
+        .unwrap();
+    };
+    write(7);
+    let plan = SweepPlan::load(&sweep).unwrap();
+    assert_eq!(plan.points.len(), 3 * 5 * 8);
+    let column = |key: &str| -> Vec<f64> {
+        let mut v: Vec<f64> = plan
+            .points
+            .iter()
+            .map(|p| {
+                p.values
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .unwrap()
+                    .1
+                    .as_float()
+                    .unwrap()
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        v
+    };
+    assert_eq!(column("simulation.scale"), [10.0, 100.0, 1000.0]);
+    assert_eq!(column("revenue.price"), [1.0, 1.25, 1.5, 1.75, 2.0]);
+    let lhs = column("types.0.arrival_rate");
+    assert_eq!(lhs.len(), 8);
+    for (i, x) in lhs.iter().enumerate() {
+        let (lo, hi) = (0.3 + 0.05 * i as f64, 0.3 + 0.05 * (i + 1) as f64);
+        assert!(*x >= lo - 1e-12 && *x < hi + 1e-12, "stratum {i}: {x}");
+    }
+    let uniform = column("types.1.arrival_rate");
+    assert!(uniform.iter().all(|x| (0.2..0.4).contains(x)));
+    // Another seed, other samples; the same seed, the same.
+    write(8);
+    let other = SweepPlan::load(&sweep).unwrap();
+    assert_ne!(other.points[0].values[2], plan.points[0].values[2]);
+    write(7);
+    assert_eq!(SweepPlan::load(&sweep).unwrap().points, plan.points);
+
+    // --seed, --replications, --set change the plan (and its fingerprint).
+    let changed = SweepPlan::load_with(
+        &sweep,
+        None,
+        &SweepOverrides {
+            sets: vec!["simulation.periods=900".into()],
+            seed: Some(99),
+            replications: Some(3),
+        },
+    )
+    .unwrap();
+    assert_eq!((changed.seed, changed.replications), (99, 3));
+    assert!(changed
+        .points
+        .iter()
+        .all(|p| p.config.simulation.periods == 900));
+    assert_ne!(changed.fingerprint, plan.fingerprint);
+    let varied = SweepPlan::load_with(
+        &sweep,
+        None,
+        &SweepOverrides {
+            sets: vec!["revenue.price=3".into()],
+            ..SweepOverrides::default()
+        },
+    );
+    assert!(varied.is_err());
+
+    // --list prints the points and runs nothing.
+    let out = dir.path().join("never.h5");
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_tokensim"))
+        .args(["sweep", sweep.to_str().unwrap(), "--list", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(listed.status.success());
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.contains("120 points x 1 replications = 120 runs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("point 119: simulation.scale=1000.0, revenue.price=2.0"),
+        "{text}"
+    );
+    assert!(!out.exists());
+}

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::output::merge as merge_files;
 use crate::runner::limits::{free_disk, MAX_SWEEP_RUNS};
 use crate::runner::{thread_pool, Machine, SizeEstimate};
-use crate::sweep::{run_sweep, OnError, Shard, SweepOptions, SweepPlan};
+use crate::sweep::{run_sweep, OnError, Shard, SweepOptions, SweepOverrides, SweepPlan};
 
 /// Options of `tokensim sweep`.
 #[derive(Debug, Clone)]
@@ -31,6 +31,10 @@ pub struct SweepArgs {
     pub force_size: bool,
     /// Checkpoint each run every this many recorded periods.
     pub checkpoint_every: Option<u32>,
+    /// `--set`, `--seed`, `--replications`.
+    pub overrides: SweepOverrides,
+    /// Print the points and runs; run nothing.
+    pub list: bool,
 }
 
 /// Runs a sweep and returns a short report. Failed runs give exit status 1
@@ -50,7 +54,10 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
         }
     };
     let max_runs = (!args.force_size).then_some(MAX_SWEEP_RUNS);
-    let plan = SweepPlan::load_limited(&args.sweep, max_runs)?;
+    let plan = SweepPlan::load_with(&args.sweep, max_runs, &args.overrides)?;
+    if args.list {
+        return Ok(list(&plan, shard));
+    }
     // Warnings once each, with how many points they concern.
     let mut seen: Vec<(String, usize)> = Vec::new();
     for point in &plan.points {
@@ -133,6 +140,36 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
     } else {
         Err(Error::Failed(s))
     }
+}
+
+/// `sweep --list`: every point with its values, and the runs (this shard's).
+fn list(plan: &SweepPlan, shard: Option<Shard>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: {} points x {} replications = {} runs (seed {}, fingerprint {})",
+        plan.path.display(),
+        plan.points.len(),
+        plan.replications,
+        plan.run_count(),
+        plan.seed,
+        plan.fingerprint
+    );
+    let r = plan.replications as usize;
+    for (i, p) in plan.points.iter().enumerate() {
+        let values: Vec<String> = p.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let runs: Vec<usize> = (i * r..(i + 1) * r)
+            .filter(|&run| shard.is_none_or(|sh| sh.contains(run)))
+            .collect();
+        let shown = match (runs.first(), runs.last()) {
+            (Some(a), Some(b)) if a == b => format!("run {a}"),
+            (Some(a), Some(b)) if b - a + 1 == runs.len() => format!("runs {a}-{b}"),
+            (Some(_), Some(_)) => format!("{} runs in this shard", runs.len()),
+            _ => "no run in this shard".into(),
+        };
+        let _ = writeln!(s, "  point {i}: {}  ({shown})", values.join(", "));
+    }
+    s.trim_end().to_string()
 }
 
 /// `output/<stem>.h5`, or `output/<stem>.shard-I-of-N.h5`.

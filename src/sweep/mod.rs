@@ -11,4 +11,4 @@ mod spec;
 
 pub use execute::{run_sweep, OnError, SweepOptions, SweepOutcome};
 pub use shard::Shard;
-pub use spec::{fnv1a, run_seed, SweepPlan, SweepPoint, SweepRun};
+pub use spec::{fnv1a, run_seed, SweepOverrides, SweepPlan, SweepPoint, SweepRun};

@@ -71,6 +71,18 @@ pub struct SweepPlan {
     pub fingerprint: String,
 }
 
+/// Changes to a sweep file from the command line (`sweep --set`, `--seed`,
+/// `--replications`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SweepOverrides {
+    /// `KEY=VALUE` applied to every point (as the file's `[set]`).
+    pub sets: Vec<String>,
+    /// The root seed instead of the file's `seed`.
+    pub seed: Option<u64>,
+    /// Replications per point instead of the file's.
+    pub replications: Option<u32>,
+}
+
 /// The seed of run `index` of a sweep with root seed `root`.
 pub fn run_seed(root: u64, index: usize) -> u64 {
     splitmix64(root ^ splitmix64(index as u64 + 0x5eed))
@@ -86,6 +98,15 @@ impl SweepPlan {
     /// As [`SweepPlan::load`], refusing (before expanding and validating
     /// the points) a sweep of more than `max_runs` runs.
     pub fn load_limited(path: &Path, max_runs: Option<u64>) -> Result<SweepPlan> {
+        SweepPlan::load_with(path, max_runs, &SweepOverrides::default())
+    }
+
+    /// As [`SweepPlan::load_limited`], with command-line changes.
+    pub fn load_with(
+        path: &Path,
+        max_runs: Option<u64>,
+        overrides: &SweepOverrides,
+    ) -> Result<SweepPlan> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::Input(format!("{}: cannot read sweep file: {e}", path.display()))
         })?;
@@ -99,7 +120,7 @@ impl SweepPlan {
                 expected,
             }])
         };
-        let spec: SweepFile = toml::from_str(&text).map_err(|e| {
+        let mut spec: SweepFile = toml::from_str(&text).map_err(|e| {
             Error::Config(vec![ConfigIssue {
                 origin: Origin::File {
                     path: path.to_path_buf(),
@@ -122,8 +143,26 @@ impl SweepPlan {
                 ),
             )
         })?;
+        if let Some(r) = overrides.replications {
+            spec.replications = r;
+        }
+        if let Some(seed) = overrides.seed {
+            spec.seed = seed;
+        }
         if spec.replications < 1 {
             return Err(issue("replications", "an integer >= 1".into()));
+        }
+        for raw in &overrides.sets {
+            let o = crate::config::Override::parse(raw).map_err(|i| Error::Config(vec![i]))?;
+            let key = o.path.join(".");
+            if spec.grid.contains_key(&key) || spec.zip.contains_key(&key) {
+                return Err(Error::Config(vec![ConfigIssue {
+                    origin: Origin::CommandLine(raw.clone()),
+                    key,
+                    expected: "a key the sweep does not vary ([grid], [zip])".into(),
+                }]));
+            }
+            spec.set.insert(key, o.value);
         }
 
         // A key varied twice (or varied and fixed) has no one value per run.
@@ -147,18 +186,16 @@ impl SweepPlan {
         let mut keys = Vec::new();
         let mut axes: Vec<Vec<Vec<toml::Value>>> = Vec::new();
         for (key, values) in &spec.grid {
-            let values = as_list(values).ok_or_else(|| {
-                issue(&format!("grid.{key}"), "a non-empty array of values".into())
-            })?;
+            let values = values_of(values, spec.seed, key)
+                .map_err(|expected| issue(&format!("grid.{key}"), expected))?;
             keys.push(key.clone());
             axes.push(values.into_iter().map(|v| vec![v]).collect());
         }
         if !spec.zip.is_empty() {
             let mut columns = Vec::new();
             for (key, values) in &spec.zip {
-                let values = as_list(values).ok_or_else(|| {
-                    issue(&format!("zip.{key}"), "a non-empty array of values".into())
-                })?;
+                let values = values_of(values, spec.seed, key)
+                    .map_err(|expected| issue(&format!("zip.{key}"), expected))?;
                 keys.push(key.clone());
                 columns.push((key.clone(), values));
             }
@@ -280,10 +317,108 @@ impl SweepPlan {
     }
 }
 
-fn as_list(value: &toml::Value) -> Option<Vec<toml::Value>> {
-    match value {
-        toml::Value::Array(a) if !a.is_empty() => Some(a.clone()),
-        _ => None,
+/// What a `[grid]` or `[zip]` entry may be.
+const VALUES_EXPECTED: &str = "a non-empty array of values, or { linspace = [a, b, n] }, \
+     { logspace = [a, b, n] } (a, b > 0), { uniform = [a, b], n = N } or \
+     { latin_hypercube = [a, b], n = N }";
+
+/// The values of a `[grid]` or `[zip]` entry: an explicit array, or
+/// generated — `linspace` (n evenly spaced from a to b, both included),
+/// `logspace` (n geometrically spaced from a to b: evenly in log), or
+/// random samples drawn with the sweep's seed and the key (`uniform`: n
+/// independent draws in [a, b); `latin_hypercube`: one draw in each of n
+/// equal strata of [a, b), in random order — zipped keys sampled this way
+/// form a Latin-hypercube design).
+fn values_of(
+    value: &toml::Value,
+    seed: u64,
+    key: &str,
+) -> std::result::Result<Vec<toml::Value>, String> {
+    let expected = || VALUES_EXPECTED.to_string();
+    let table = match value {
+        toml::Value::Array(a) if !a.is_empty() => return Ok(a.clone()),
+        toml::Value::Table(t) => t,
+        _ => return Err(expected()),
+    };
+    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    let count = |v: Option<&toml::Value>| -> std::result::Result<usize, String> {
+        match v.and_then(|v| v.as_integer()) {
+            Some(n) if (1..=1_000_000).contains(&n) => Ok(n as usize),
+            _ => Err(format!(
+                "{}: n, a whole number of values in 1..=1000000",
+                expected()
+            )),
+        }
+    };
+    let range = |v: &toml::Value| -> Option<(f64, f64)> {
+        let a = v.as_array()?;
+        Some((number(a.first()?)?, number(a.get(1)?)?))
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+    };
+    let floats = |xs: Vec<f64>| Ok(xs.into_iter().map(toml::Value::Float).collect());
+    let (kind, spec) = match table.iter().find(|(k, _)| {
+        matches!(
+            k.as_str(),
+            "linspace" | "logspace" | "uniform" | "latin_hypercube"
+        )
+    }) {
+        Some((k, v)) => (k.as_str(), v),
+        None => return Err(expected()),
+    };
+    let extra = table.keys().find(|k| {
+        k.as_str() != kind && !(k.as_str() == "n" && matches!(kind, "uniform" | "latin_hypercube"))
+    });
+    if let Some(k) = extra {
+        return Err(format!("{}: unknown key {k:?}", expected()));
+    }
+    match kind {
+        "linspace" | "logspace" => {
+            let a = spec
+                .as_array()
+                .filter(|a| a.len() == 3)
+                .ok_or_else(expected)?;
+            let (lo, hi) = range(spec).ok_or_else(expected)?;
+            let n = count(a.get(2))?;
+            let at = |i: usize| {
+                if n == 1 {
+                    0.0
+                } else {
+                    i as f64 / (n - 1) as f64
+                }
+            };
+            // Rounded to 12 significant digits: a grid of 0.2..0.8 holds
+            // 0.6, not 0.6000000000000001.
+            let clean = |x: f64| format!("{x:.11e}").parse::<f64>().unwrap_or(x);
+            if kind == "linspace" {
+                floats((0..n).map(|i| clean(lo + (hi - lo) * at(i))).collect())
+            } else if lo > 0.0 && hi > 0.0 {
+                let (a, b) = (lo.log10(), hi.log10());
+                floats(
+                    (0..n)
+                        .map(|i| clean(10f64.powf(a + (b - a) * at(i))))
+                        .collect(),
+                )
+            } else {
+                Err(format!("{}: logspace needs a, b > 0", expected()))
+            }
+        }
+        _ => {
+            let (lo, hi) = range(spec).ok_or_else(expected)?;
+            let n = count(table.get("n"))?;
+            use rand::{Rng, SeedableRng};
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(splitmix64(
+                seed ^ fnv1a(key.as_bytes()),
+            ));
+            let mut u: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
+            if kind == "latin_hypercube" {
+                let mut strata: Vec<usize> = (0..n).collect();
+                rand::seq::SliceRandom::shuffle(strata.as_mut_slice(), &mut rng);
+                for (x, s) in u.iter_mut().zip(strata) {
+                    *x = (s as f64 + *x) / n as f64;
+                }
+            }
+            floats(u.into_iter().map(|x| lo + (hi - lo) * x).collect())
+        }
     }
 }
 
