@@ -433,3 +433,71 @@ seed = {seed}
     );
     assert!(!out.exists());
 }
+
+/// interfaces.md 4.2: a sweep's audit groups runs by point — each point's
+/// interval is across its own replications only — names the swept values,
+/// and pools nothing across points.
+#[test]
+fn sweep_audits_are_grouped_by_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/quickstart.toml");
+    let sweep = dir.path().join("p.toml");
+    std::fs::write(
+        &sweep,
+        format!(
+            "base = \"{}\"\nreplications = 3\nseed = 5\n[grid]\n\"policy.kind\" = [\"fluid\", \"fixed\"]\n[set]\n\"policy.value\" = 2.0\n\"simulation.periods\" = 600\n\"simulation.warmup\" = 100\n",
+            base.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("p.h5");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_tokensim"))
+        .args(["sweep", sweep.to_str().unwrap(), "--quiet", "--out"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let audit = std::process::Command::new(env!("CARGO_BIN_EXE_tokensim"))
+        .args(["audit", out.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    assert!(
+        json["across_replications"].is_null(),
+        "pooled across points"
+    );
+    let points = json["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    let runs = json["runs"].as_array().unwrap();
+    for (i, (p, kind)) in points.iter().zip(["fluid", "fixed"]).enumerate() {
+        assert_eq!(p["point"], i as u64);
+        assert_eq!(p["grid"]["policy.kind"], kind);
+        let ids: Vec<&str> = p["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 3);
+        // The point's interval from its own runs' gaps only (t with 2 df).
+        let gaps: Vec<f64> = runs
+            .iter()
+            .filter(|r| ids.contains(&r["run"].as_str().unwrap()))
+            .map(|r| r["max_abs_gap"].as_f64().unwrap())
+            .collect();
+        let mean = gaps.iter().sum::<f64>() / 3.0;
+        let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        let half = 4.303 * sd / 3f64.sqrt();
+        assert!((p["max_abs_gap"].as_f64().unwrap() - mean).abs() < 1e-12);
+        assert!((p["ci95"][1].as_f64().unwrap() - (mean + half)).abs() < 1e-9);
+    }
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_tokensim"))
+        .args(["audit", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("run 3 (point 1: policy.kind=\"fixed\")"),
+        "{text}"
+    );
+}

@@ -43,6 +43,8 @@ pub struct RunData {
     pub point: Option<u64>,
     /// The ε the run was made with (`fairness.epsilon`), when stored.
     pub epsilon: Option<f64>,
+    /// A sweep run's swept keys and values (TOML syntax).
+    pub grid: Vec<(String, String)>,
 }
 
 /// Per-type series of a token-economy run, [T][K] unless noted.
@@ -370,11 +372,22 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
         .and_then(|a| a.read_scalar::<f64>())
         .ok()
         .filter(|e| (0.0..=1.0).contains(e));
+    let strings = |name: &str| -> Vec<String> {
+        run.attr(name)
+            .and_then(|a| a.read_raw::<hdf5::types::VarLenUnicode>())
+            .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let grid = strings("grid_keys")
+        .into_iter()
+        .zip(strings("grid_values"))
+        .collect();
     Ok(RunData {
         id: id.to_string(),
         tokens,
         point,
         epsilon,
+        grid,
         type_names,
         rewards,
         warmup,

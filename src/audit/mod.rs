@@ -116,6 +116,12 @@ pub struct PairAudit {
 pub struct RunAudit {
     /// Run id.
     pub run: String,
+    /// A sweep run's point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point: Option<u64>,
+    /// A sweep run's swept keys and values (TOML syntax).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grid: Vec<(String, String)>,
     /// "fair" or "unfair".
     pub verdict: &'static str,
     /// Largest gap over pairs and rewards, with its interval.
@@ -173,12 +179,91 @@ pub struct FileAudit {
     /// configuration: not pooled across sweep points).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_fairness: Option<TokenFairness>,
+    /// A sweep's points (interfaces.md 4.2): each point's runs audited
+    /// together, never pooled with another point's (empty for a run file
+    /// or a sweep of one point).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<PointAudit>,
     /// Runs audited.
     pub runs: Vec<RunAudit>,
     /// Fair and unfair counts.
     pub fair_runs: usize,
     /// ε used.
     pub epsilon: f64,
+}
+
+/// One sweep point: its swept values and its replications.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointAudit {
+    /// Point index.
+    pub point: u64,
+    /// Swept key → value.
+    pub grid: serde_json::Map<String, serde_json::Value>,
+    /// Run ids of its replications.
+    pub runs: Vec<String>,
+    /// Mean of its runs' max gaps.
+    pub max_abs_gap: f64,
+    /// 95 % interval across this point's replications only (NaN with one).
+    pub ci95: [f64; 2],
+    /// Largest total variation over its runs.
+    pub max_tv: f64,
+    /// "fair" when every run of the point is.
+    pub verdict: &'static str,
+}
+
+/// Groups runs by sweep point.
+fn point_audits(
+    runs: &[RunAudit],
+    data: &[(Option<u64>, Vec<(String, String)>)],
+) -> Vec<PointAudit> {
+    let mut points: Vec<PointAudit> = Vec::new();
+    let mut gaps: Vec<Vec<f64>> = Vec::new();
+    for (r, (point, grid)) in runs.iter().zip(data) {
+        let Some(point) = *point else { continue };
+        let i = match points.iter().position(|p| p.point == point) {
+            Some(i) => i,
+            None => {
+                let grid = grid
+                    .iter()
+                    .map(|(k, v)| {
+                        let value = v
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(|x| serde_json::Number::from_f64(x).map(Into::into))
+                            .unwrap_or_else(|| {
+                                serde_json::Value::String(v.trim_matches('"').into())
+                            });
+                        (k.clone(), value)
+                    })
+                    .collect();
+                points.push(PointAudit {
+                    point,
+                    grid,
+                    runs: Vec::new(),
+                    max_abs_gap: 0.0,
+                    ci95: [f64::NAN; 2],
+                    max_tv: 0.0,
+                    verdict: "fair",
+                });
+                gaps.push(Vec::new());
+                points.len() - 1
+            }
+        };
+        let p = &mut points[i];
+        p.runs.push(r.run.clone());
+        p.max_tv = p.max_tv.max(r.max_tv);
+        if r.verdict != "fair" {
+            p.verdict = "unfair";
+        }
+        gaps[i].push(r.max_abs_gap);
+    }
+    for (p, g) in points.iter_mut().zip(&gaps) {
+        let (mean, half) = mean_and_half_width(g);
+        p.max_abs_gap = mean;
+        p.ci95 = [mean - half, mean + half];
+    }
+    points.sort_by_key(|p| p.point);
+    points
 }
 
 /// 0.975 quantile of Student's t with `df` degrees of freedom.
@@ -448,6 +533,8 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
         token::token_fairness_of(d, (bonus_verdict, worst), options.token_tolerance);
     RunAudit {
         run: d.id.clone(),
+        point: d.point,
+        grid: d.grid.clone(),
         verdict: match &token_fairness {
             Some(t) => t.verdict,
             None => bonus_verdict,
@@ -500,7 +587,7 @@ pub fn audit_file(
             }
         }
         let data = read_run(&file, &shown, id)?;
-        points.push(data.point);
+        points.push((data.point, data.grid.clone()));
         runs.push(audit_run(&data, options));
     }
     if runs.is_empty() {
@@ -529,7 +616,7 @@ pub fn audit_file(
     };
     let fair_runs = runs.iter().filter(|r| r.verdict == "fair").count();
     // Replications of one configuration only: every run of one sweep point.
-    let one_point = points.iter().all(|p| *p == points[0]);
+    let one_point = points.iter().all(|p| p.0 == points[0].0);
     let token_runs: Vec<&TokenFairness> = runs
         .iter()
         .filter_map(|r| r.token_fairness.as_ref())
@@ -547,8 +634,14 @@ pub fn audit_file(
         max_tv: runs.iter().map(|r| r.max_tv).fold(0.0, f64::max),
         criterion1: runs.iter().all(|r| r.criterion1),
         types,
-        across_replications: (runs.len() >= 2)
+        // Never pooled across sweep points: those are per point.
+        across_replications: (runs.len() >= 2 && one_point)
             .then(|| interval(mean_gap, &gaps, "across replications")),
+        points: if one_point {
+            Vec::new()
+        } else {
+            point_audits(&runs, &points)
+        },
         fair_runs,
         epsilon: runs[0].epsilon,
         token_fairness,

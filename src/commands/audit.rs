@@ -38,7 +38,14 @@ fn table(path: &Path, a: &FileAudit) -> String {
         a.epsilon
     );
     for r in &a.runs {
-        let _ = writeln!(s, "\nrun {}: {}", r.run, r.verdict.to_uppercase());
+        let swept = match r.point {
+            Some(p) if !r.grid.is_empty() => {
+                let grid: Vec<String> = r.grid.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(" (point {p}: {})", grid.join(", "))
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "\nrun {}{swept}: {}", r.run, r.verdict.to_uppercase());
         let _ = writeln!(
             s,
             "  criterion 1 (one distribution per period): {}",
@@ -131,6 +138,27 @@ fn table(path: &Path, a: &FileAudit) -> String {
     if let Some(t) = &a.token_fairness {
         let _ = writeln!(s, "\nacross runs (replications):");
         token_table(&mut s, t);
+    }
+    if !a.points.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nby sweep point (intervals across each point's replications only):"
+        );
+        for p in &a.points {
+            let grid: Vec<String> = p.grid.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = writeln!(
+                s,
+                "  point {:>3} [{}]: mean max gap {:.4} [{:.4}, {:.4}] over {} run(s), max TV {:.4}: {}",
+                p.point,
+                grid.join(", "),
+                p.max_abs_gap,
+                p.ci95[0],
+                p.ci95[1],
+                p.runs.len(),
+                p.max_tv,
+                p.verdict
+            );
+        }
     }
     if let Some(i) = &a.across_replications {
         let _ = writeln!(s, "\nacross runs: mean max gap {} ({})", ci(i), i.method);
