@@ -212,14 +212,13 @@ pub struct PointAudit {
 }
 
 /// Groups runs by sweep point.
-fn point_audits(
-    runs: &[RunAudit],
-    data: &[(Option<u64>, Vec<(String, String)>)],
-) -> Vec<PointAudit> {
+fn point_audits(runs: &[RunAudit]) -> Vec<PointAudit> {
     let mut points: Vec<PointAudit> = Vec::new();
     let mut gaps: Vec<Vec<f64>> = Vec::new();
-    for (r, (point, grid)) in runs.iter().zip(data) {
-        let Some(point) = *point else { continue };
+    for r in runs {
+        let (Some(point), grid) = (r.point, &r.grid) else {
+            continue;
+        };
         let i = match points.iter().position(|p| p.point == point) {
             Some(i) => i,
             None => {
@@ -587,7 +586,7 @@ pub fn audit_file(
             }
         }
         let data = read_run(&file, &shown, id)?;
-        points.push((data.point, data.grid.clone()));
+        points.push(data.point);
         runs.push(audit_run(&data, options));
     }
     if runs.is_empty() {
@@ -616,7 +615,7 @@ pub fn audit_file(
     };
     let fair_runs = runs.iter().filter(|r| r.verdict == "fair").count();
     // Replications of one configuration only: every run of one sweep point.
-    let one_point = points.iter().all(|p| p.0 == points[0].0);
+    let one_point = points.iter().all(|p| *p == points[0]);
     let token_runs: Vec<&TokenFairness> = runs
         .iter()
         .filter_map(|r| r.token_fairness.as_ref())
@@ -640,7 +639,7 @@ pub fn audit_file(
         points: if one_point {
             Vec::new()
         } else {
-            point_audits(&runs, &points)
+            point_audits(&runs)
         },
         fair_runs,
         epsilon: runs[0].epsilon,
