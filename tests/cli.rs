@@ -163,3 +163,83 @@ fn init_writes_templates_that_validate_and_never_replaces_a_file() {
         assert!(stderr.contains("never replaces"), "{stderr}");
     }
 }
+
+/// issue 14, point 3: `export --csv` carries the token economy — every
+/// token series in long form (`tokens.csv`) and the budget years
+/// (`budget.csv`) — and its totals match the run's own summary.
+#[test]
+fn export_carries_every_token_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.h5");
+    let config = root().join("configs/fengdou-operators.toml");
+    let (code, stdout, stderr) = tokensim(
+        &[
+            "run",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--set",
+            "simulation.scale=4000",
+            "--set",
+            "budget.annual=4.0e5",
+            "--json",
+            "--quiet",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let csv = dir.path().join("csv");
+    let (code, _, stderr) = tokensim(
+        &[
+            "export",
+            out.to_str().unwrap(),
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let text = std::fs::read_to_string(csv.join("tokens.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("run,period,type,good,variable,value"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let total = |variable: &str| -> f64 {
+        rows.iter()
+            .filter(|r| r[4] == variable)
+            .map(|r| r[5].parse::<f64>().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        total("issuance"),
+        summary["tokens"]["issuance"].as_f64().unwrap()
+    );
+    assert_eq!(
+        total("redeemed_virtual"),
+        summary["tokens"]["redeemed_virtual"].as_f64().unwrap()
+    );
+    assert_eq!(total("tasks_by_type"), total("tasks"));
+    for variable in [
+        "float",
+        "dormant_float",
+        "cash_cost",
+        "purchasing_power",
+        "levers/virtual_price_mult",
+        "levers/recommended_real_price_mult",
+        "levers/deviation_real_price_mult",
+        "real_value_by_type",
+    ] {
+        assert_eq!(
+            rows.iter().filter(|r| r[4] == variable).count() % 104,
+            0,
+            "{variable}"
+        );
+        assert!(rows.iter().any(|r| r[4] == variable), "{variable} missing");
+    }
+    assert!(rows.iter().any(|r| r[4] == "sales" && r[3] == "rain_gear"));
+    assert!(rows
+        .iter()
+        .any(|r| r[4] == "tasks_by_type" && r[2] == "occasional"));
+    let budget = std::fs::read_to_string(csv.join("budget.csv")).unwrap();
+    assert_eq!(budget.lines().count(), 3, "{budget}"); // header and two years
+}

@@ -64,9 +64,97 @@ fn h5(what: &str) -> impl FnOnce(hdf5::Error) -> Error + '_ {
     move |e| Error::Input(format!("export: cannot read {what}: {e}"))
 }
 
+/// The paper model's series, exported to `series.csv`.
+const PAPER_SERIES: [&str; 10] = [
+    "active",
+    "arrivals",
+    "departures",
+    "reward_counts",
+    "revenue",
+    "reward_cost",
+    "profit",
+    "policy_dist",
+    "period",
+    "reward",
+];
+
+/// Every token-economy series of a run, long form: one row per period (and
+/// type, or good) and variable. Per-period series `[T]` (flows, float,
+/// levers, the override trace) have empty type and good; `*_by_type`
+/// series `[T, K]` name the type; `sales` `[T, J]` names the good.
+fn token_rows(
+    out: &mut String,
+    id: &str,
+    series: &hdf5::Group,
+    periods: usize,
+    types: &[String],
+) -> Result<()> {
+    let goods: Vec<String> = series
+        .dataset("good")
+        .and_then(|d| d.read_raw::<VarLenUnicode>())
+        .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
+        .unwrap_or_default();
+    let mut names = Vec::new();
+    for name in series.member_names().map_err(h5("series"))? {
+        if let Ok(g) = series.group(&name) {
+            for inner in g.member_names().map_err(h5("series"))? {
+                names.push(format!("{name}/{inner}"));
+            }
+        } else if !PAPER_SERIES.contains(&name.as_str()) && name != "type" && name != "good" {
+            names.push(name);
+        }
+    }
+    for name in names {
+        let ds = series.dataset(&name).map_err(h5(&name))?;
+        let shape = ds.shape();
+        if shape.first() != Some(&periods) {
+            continue; // labels (deviation sources), not a series
+        }
+        let Ok(values) = ds.read_raw::<f64>() else {
+            continue;
+        };
+        let variable = field(&name);
+        match shape.as_slice() {
+            [_] => {
+                for (p, v) in values.iter().enumerate() {
+                    let _ = writeln!(out, "{id},{p},,,{variable},{v}");
+                }
+            }
+            [_, k] if *k == types.len() && name.ends_with("_by_type") => {
+                for p in 0..periods {
+                    for (kk, t) in types.iter().enumerate() {
+                        let _ = writeln!(
+                            out,
+                            "{id},{p},{},,{variable},{}",
+                            field(t),
+                            values[p * k + kk]
+                        );
+                    }
+                }
+            }
+            [_, j] if *j == goods.len() => {
+                for p in 0..periods {
+                    for (jj, g) in goods.iter().enumerate() {
+                        let _ = writeln!(
+                            out,
+                            "{id},{p},,{},{variable},{}",
+                            field(g),
+                            values[p * j + jj]
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Writes `series.csv` (one row per run, period, type, reward and variable)
-/// and `summary.csv` (one row per run and type), plus `sweep_summary.csv`
-/// for sweep files; returns what was written.
+/// and `summary.csv` (one row per run and type); for token runs
+/// `tokens.csv` (every token-economy series, long form) and `budget.csv`
+/// (one row per run and closed budget year); `sweep_summary.csv` for sweep
+/// files. Returns what was written.
 pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
     let (file, ids) = open(file_path)?;
     let shown = file_path.display().to_string();
@@ -74,6 +162,9 @@ pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
     let mut summary = String::from(
         "run,type,mean_active,mean_active_se,mean_profit_per_scale,mean_profit_per_scale_se,max_abs_gap,max_tv,verdict\n",
     );
+    let mut tokens = String::from("run,period,type,good,variable,value\n");
+    let mut token_runs = 0;
+    let mut budgets = String::from("run,year,budget,cost,penalty\n");
     let mut runs = 0;
     for id in &ids {
         let run = file.group(&format!("runs/{id}")).map_err(h5("a run"))?;
@@ -128,6 +219,34 @@ pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
                 let _ = writeln!(series, "{id},{p},,,{variable},{v}");
             }
         }
+        // The announced reward distribution (NaN in periods where rewards
+        // were set per agent).
+        if let Ok(phi) = read_floats(&series_group, &shown, &at, "policy_dist", &[t, m]) {
+            for p in 0..t {
+                for (j, r) in rewards.iter().enumerate() {
+                    let _ = writeln!(
+                        series,
+                        "{id},{p},,{r},policy_probability,{}",
+                        phi[p * m + j]
+                    );
+                }
+            }
+        }
+        if data.tokens.is_some() {
+            token_rows(&mut tokens, id, &series_group, t, &names)?;
+            token_runs += 1;
+            if let Ok(b) = run.group("budget") {
+                let col = |n: &str| {
+                    b.dataset(n)
+                        .and_then(|d| d.read_raw::<f64>())
+                        .unwrap_or_default()
+                };
+                let (budget, cost, penalty) = (col("budget"), col("cost"), col("penalty"));
+                for (y, ((b, c), p)) in budget.iter().zip(&cost).zip(&penalty).enumerate() {
+                    let _ = writeln!(budgets, "{id},{y},{b},{c},{p}");
+                }
+            }
+        }
         let s = run.group("summary").map_err(h5("summary"))?;
         let f = run.group("fairness").map_err(h5("fairness"))?;
         let arr = |name: &str| -> Vec<f64> {
@@ -163,6 +282,11 @@ pub fn export_csv(file_path: &Path, dir: &Path) -> Result<String> {
         (dir.join("summary.csv"), summary),
     ];
     let mut written = vec!["series.csv", "summary.csv"];
+    if token_runs > 0 {
+        files.push((dir.join("tokens.csv"), tokens));
+        files.push((dir.join("budget.csv"), budgets));
+        written.extend(["tokens.csv", "budget.csv"]);
+    }
     if let Ok(table) = file.group("summary") {
         let mut columns: Vec<(String, Vec<String>)> = Vec::new();
         for name in table.member_names().map_err(h5("/summary"))? {

@@ -385,7 +385,7 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
     ];
     for (i, (name, units, description)) in names.iter().enumerate() {
         let recommended: Vec<f64> = t.recommended_levers.iter().map(|l| l[i]).collect();
-        dataset(
+        let ds = dataset(
             &levers,
             &format!("recommended_{name}"),
             &recommended,
@@ -393,8 +393,9 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
             units,
             &format!("{description}, as recommended before operator overrides (the configured lever: no controller yet)"),
         )?;
+        axes.attach(&ds, &["period"])?;
         let values: Vec<f64> = t.levers.iter().map(|l| l[i]).collect();
-        dataset(
+        let ds = dataset(
             &levers,
             name,
             &values,
@@ -402,11 +403,12 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
             units,
             &format!("{description}, as implemented"),
         )?;
+        axes.attach(&ds, &["period"])?;
     }
     if t.deviation_source.len() == n {
         for (i, (name, _, _)) in names.iter().enumerate() {
             let values: Vec<i32> = t.deviation_source.iter().map(|l| l[i]).collect();
-            dataset(
+            let ds = dataset(
                 &levers,
                 &format!("deviation_{name}"),
                 &values,
@@ -414,6 +416,7 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
                 "1",
                 "the override trace: index into deviation_sources of the operator source (scheduled override or operator model) that moved this lever away from the recommendation in period t; -1: the recommendation was implemented",
             )?;
+            axes.attach(&ds, &["period"])?;
         }
         if !t.deviation_sources.is_empty() {
             string_dataset(
@@ -435,7 +438,7 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
     if t.class_levers.len() == n {
         for (c, class) in ["A", "B", "C", "D"].iter().enumerate() {
             let values: Vec<f64> = t.class_levers.iter().map(|l| l[c]).collect();
-            dataset(
+            let ds = dataset(
                 &levers,
                 &format!("class_{class}_price_mult"),
                 &values,
@@ -445,6 +448,7 @@ fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[Stri
                     "multiplier on the prices of class-{class} real goods, on top of real_price_mult (steer.real_prices = \"by_class\"; 1 otherwise)"
                 ),
             )?;
+            axes.attach(&ds, &["period"])?;
         }
     }
     // Per type, [T][K] (interfaces.md 4.2): any per-type rate (pay per

@@ -264,6 +264,28 @@ pub fn write_summary(file: &File) -> Result<()> {
             "yuan",
             "total cash cost of real goods over the run",
         )?;
+        for (name, desc) in [
+            ("issuance", "total tokens credited over the run"),
+            (
+                "redeemed_real",
+                "total tokens redeemed for real goods over the run",
+            ),
+            (
+                "redeemed_virtual",
+                "total tokens redeemed for virtual goods over the run",
+            ),
+            ("tasks", "total tasks completed over the run"),
+        ] {
+            let units = if name == "tasks" { "tasks" } else { "tokens" };
+            dataset(
+                &summary,
+                name,
+                &total(&format!("series/{name}")),
+                &[n],
+                units,
+                desc,
+            )?;
+        }
         dataset(
             &summary,
             "budget_penalty",
