@@ -28,21 +28,32 @@ pub fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// Tick labels without spurious decimals: "4000", "0.25".
-fn tick(x: &f64) -> String {
-    let a = x.abs();
-    if a >= 1e9 {
-        format!("{:.1}G", x / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.1}M", x / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.0}k", x / 1e3)
-    } else if a >= 100.0 || (a - a.round()).abs() < 1e-9 {
-        format!("{x:.0}")
-    } else if a >= 1.0 {
-        format!("{x:.1}")
+/// Tick labels for an axis spanning `lo..hi`: as many decimals as the tick
+/// spacing (about a tenth of the span) needs, so that neighbouring labels
+/// never round to the same text (0.020, 0.022, … rather than 0.02, 0.02),
+/// and k / M / G for large values ("400k", "1.25M").
+pub fn ticker(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let span = (hi - lo).abs().max(1e-300);
+    let big = lo.abs().max(hi.abs());
+    let (unit, suffix) = if big >= 1e9 {
+        (1e9, "G")
+    } else if big >= 1e6 {
+        (1e6, "M")
+    } else if big >= 1e4 {
+        (1e3, "k")
     } else {
-        format!("{x:.2}")
+        (1.0, "")
+    };
+    let step = span / 10.0 / unit;
+    let decimals = ((-step.log10()).ceil().max(0.0) as usize).min(8);
+    move |x: &f64| {
+        let text = format!("{:.*}{suffix}", decimals, x / unit);
+        // No "-0.00".
+        if text.starts_with('-') && text[1..].chars().all(|c| matches!(c, '0' | '.')) {
+            text[1..].to_string()
+        } else {
+            text
+        }
     }
 }
 
@@ -77,7 +88,64 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
         .map_err(err)
 }
 
-/// Lines y_k(x) for several named series, with axis labels.
+/// A legend entry: name, colour, dashed.
+type LegendEntry = (String, RGBColor, bool);
+
+/// The legend in its own column beside the plot, where it cannot cover data.
+fn side_legend<DB: DrawingBackend>(
+    side: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+) -> ChartResult {
+    let font = ("sans-serif", 13).into_font().color(&BLACK);
+    let mut y = 60;
+    for (name, c, dashed) in entries {
+        let style = c.stroke_width(3);
+        if *dashed {
+            for x in [4, 16] {
+                side.draw(&PathElement::new(vec![(x, y), (x + 8, y)], style))
+                    .map_err(err)?;
+            }
+        } else {
+            side.draw(&PathElement::new(vec![(4, y), (28, y)], style))
+                .map_err(err)?;
+        }
+        // Long names wrap at spaces onto further lines.
+        let mut lines: Vec<String> = vec![String::new()];
+        for word in name.split(' ') {
+            let last = lines.last_mut().expect("one line");
+            if !last.is_empty() && last.chars().count() + 1 + word.chars().count() > 26 {
+                lines.push(word.to_string());
+            } else {
+                if !last.is_empty() {
+                    last.push(' ');
+                }
+                last.push_str(word);
+            }
+        }
+        for line in lines {
+            side.draw(&Text::new(line, (36, y - 7), font.clone()))
+                .map_err(err)?;
+            y += 16;
+        }
+        y += 6;
+    }
+    Ok(())
+}
+
+/// Line width for a series of `points` points: 2 pixels for a few, 1 for
+/// dense series — plotters draws wide lines as polygons, which leave gaps
+/// on steep segments and spill past the axes, so a dense, jagged series
+/// looks broken at width 2.
+fn line_width(points: usize) -> u32 {
+    if points > 200 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Lines y_k(x) for several named series, with axis labels; the legend
+/// beside the plot.
 pub fn lines<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
@@ -87,15 +155,19 @@ pub fn lines<DB: DrawingBackend>(
     reference: Option<(&str, f64)>,
 ) -> ChartResult {
     area.fill(&WHITE).map_err(err)?;
+    let (width, _) = area.dim_in_pixel();
+    let (plot, side) = area.split_horizontally(width * 3 / 4);
     let (x0, x1) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)), false);
-    let (y0, y1) = range(
+    let (lo, y1) = range(
         series
             .iter()
             .flat_map(|s| s.1.iter().map(|p| p.1))
             .chain(reference.map(|r| r.1)),
         true,
     );
-    let mut chart = ChartBuilder::on(area)
+    // A little room below, so a series at its minimum is not drawn on the axis.
+    let y0 = lo - 0.02 * (y1 - lo);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(45)
@@ -104,21 +176,24 @@ pub fn lines<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .x_label_formatter(&ticker(x0, x1))
+        .y_label_formatter(&ticker(y0, y1))
         .x_desc(x_label)
         .y_desc(y_label)
         .label_style(("sans-serif", 14))
         .axis_desc_style(("sans-serif", 16))
         .draw()
         .map_err(err)?;
+    let mut legend: Vec<LegendEntry> = Vec::new();
     for (i, (name, points)) in series.iter().enumerate() {
         let c = colour(i);
         chart
-            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
-            .map_err(err)?
-            .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+            .draw_series(LineSeries::new(
+                points.iter().copied().filter(|p| p.1.is_finite()),
+                c.stroke_width(line_width(points.len())),
+            ))
+            .map_err(err)?;
+        legend.push((name.clone(), c, false));
     }
     if let Some((name, level)) = reference {
         chart
@@ -126,11 +201,10 @@ pub fn lines<DB: DrawingBackend>(
                 [(x0, level), (x1, level)],
                 BLACK.stroke_width(1),
             ))
-            .map_err(err)?
-            .label(name.to_string())
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+            .map_err(err)?;
+        legend.push((name.to_string(), BLACK, false));
     }
-    draw_legend(&mut chart)?;
+    side_legend(&side, &legend)?;
     area.present().map_err(err)
 }
 
@@ -168,8 +242,8 @@ pub fn lever_trace<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_label_formatter(&tick)
-        .y_label_formatter(&|y| format!("{y:.2}"))
+        .x_label_formatter(&ticker(x0, x1))
+        .y_label_formatter(&ticker(y0, y1))
         .x_desc("period")
         .y_desc("tokens per task / price multiplier")
         .label_style(("sans-serif", 14))
@@ -215,23 +289,11 @@ pub fn lever_trace<DB: DrawingBackend>(
         }
         let _ = name;
     }
-    // The legend, beside the plot.
-    let font = ("sans-serif", 13).into_font().color(&BLACK);
-    for (i, (name, _, dashed, c)) in series.iter().enumerate() {
-        let y = 60 + 22 * i as i32;
-        let style = colour(*c).stroke_width(3);
-        if *dashed {
-            for x in [4, 16] {
-                side.draw(&PathElement::new(vec![(x, y), (x + 8, y)], style))
-                    .map_err(err)?;
-            }
-        } else {
-            side.draw(&PathElement::new(vec![(4, y), (28, y)], style))
-                .map_err(err)?;
-        }
-        side.draw(&Text::new(name.clone(), (36, y - 7), font.clone()))
-            .map_err(err)?;
-    }
+    let legend: Vec<LegendEntry> = series
+        .iter()
+        .map(|(name, _, dashed, c)| (name.clone(), colour(*c), *dashed))
+        .collect();
+    side_legend(&side, &legend)?;
     area.present().map_err(err)
 }
 
@@ -258,7 +320,7 @@ pub fn grouped_bars<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .y_label_formatter(&tick)
+        .y_label_formatter(&ticker(0.0, y1))
         .x_labels(n)
         .x_label_formatter(&move |x: &f64| {
             let i = x.round();
@@ -321,7 +383,9 @@ pub fn error_bars<DB: DrawingBackend>(
         .y_label_area_size(80)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(err)?;
+    let y_ticks = ticker(y0, y1);
     let mut mesh = chart.configure_mesh();
+    mesh.y_label_formatter(&y_ticks);
     mesh.x_desc(x_label)
         .y_desc(y_label)
         .label_style(("sans-serif", 14))
