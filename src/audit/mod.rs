@@ -549,7 +549,9 @@ pub fn audit_run(d: &RunData, options: &AuditOptions) -> RunAudit {
             &mean_blocks,
             "batch means over time blocks",
         ),
-        mean_reward_ratio: lo / hi,
+        // Equal means (all zero included: a run paying no bonus) show no
+        // disparity: ratio 1, not 0/0.
+        mean_reward_ratio: if hi == lo { 1.0 } else { lo / hi },
         worst_window,
         window,
         window_gaps,
