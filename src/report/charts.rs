@@ -420,3 +420,118 @@ pub fn error_bars<DB: DrawingBackend>(
         .map_err(err)?;
     area.present().map_err(err)
 }
+
+/// One series of [`sweep_lines`]: its name and points (x, mean, half-width
+/// of the 95 % interval).
+pub type SweepSeries = (String, Vec<(f64, f64, f64)>);
+
+/// A swept parameter against a result: one line per combination of the
+/// other swept keys, each point with its own 95 % error bar (across that
+/// sweep point's replications); `labels` names categorical x positions;
+/// `log_x` plots x on a log scale (geometric grids), ticks labelled in x.
+pub fn sweep_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[SweepSeries],
+    labels: Option<Vec<String>>,
+    log_x: bool,
+) -> ChartResult {
+    area.fill(&WHITE).map_err(err)?;
+    let (width, _) = area.dim_in_pixel();
+    let (plot, side) = area.split_horizontally(width * 3 / 4);
+    let tx = |x: f64| if log_x { x.log10() } else { x };
+    let (mut x0, mut x1) = range(
+        series.iter().flat_map(|s| s.1.iter().map(|p| tx(p.0))),
+        false,
+    );
+    let pad = 0.05 * (x1 - x0).max(if labels.is_some() { 10.0 } else { 1e-9 });
+    x0 -= pad;
+    x1 += pad;
+    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let (mut y0, y1) = range(
+        series.iter().flat_map(|s| {
+            s.1.iter()
+                .flat_map(|p| [p.1 - finite(p.2), p.1 + finite(p.2)])
+        }),
+        false,
+    );
+    y0 -= 0.05 * (y1 - y0);
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    let y_ticks = ticker(y0, y1);
+    let plain = ticker(x0, x1);
+    let x_ticks = move |x: &f64| -> String {
+        if let Some(names) = &labels {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        } else if log_x {
+            let v = 10f64.powf(*x);
+            let digits = if v >= 100.0 {
+                0
+            } else if v >= 1.0 {
+                1
+            } else {
+                3
+            };
+            format!("{v:.digits$}")
+        } else {
+            plain(x)
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y_ticks)
+        .x_desc(if log_x {
+            format!("{x_label} (log scale)")
+        } else {
+            x_label.to_string()
+        })
+        .y_desc(y_label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    let mut legend: Vec<LegendEntry> = Vec::new();
+    for (i, (name, points)) in series.iter().enumerate() {
+        let c = colour(i);
+        let mut sorted: Vec<(f64, f64, f64)> =
+            points.iter().map(|&(x, y, e)| (tx(x), y, e)).collect();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        chart
+            .draw_series(LineSeries::new(
+                sorted.iter().map(|p| (p.0, p.1)),
+                c.stroke_width(1),
+            ))
+            .map_err(err)?;
+        chart
+            .draw_series(
+                sorted
+                    .iter()
+                    .filter(|p| p.2.is_finite())
+                    .map(|&(x, y, e)| ErrorBar::new_vertical(x, y - e, y, y + e, c.filled(), 8)),
+            )
+            .map_err(err)?;
+        chart
+            .draw_series(
+                sorted
+                    .iter()
+                    .map(|&(x, y, _)| Circle::new((x, y), 3, c.filled())),
+            )
+            .map_err(err)?;
+        legend.push((name.clone(), c, false));
+    }
+    side_legend(&side, &legend)?;
+    area.present().map_err(err)
+}

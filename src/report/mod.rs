@@ -239,22 +239,25 @@ pub fn report_with(file: &Path, dir: &Path, options: &ReportOptions) -> Result<V
         pay_rate_figures(&data, tokens, fairness, dir, &mut figures)?;
     }
 
-    for (key, points, labels) in sweep_points(&h5)? {
+    for sweep in sweep_points(&h5)? {
+        let key = &sweep.key;
         let name = format!(
             "sweep_{}",
             key.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
         );
-        chart!(dir, name, |area| charts::error_bars(
+        chart!(dir, name, |area| charts::sweep_lines(
             &area,
             "Normalized profit against a swept parameter",
-            &key,
-            "profit per period / scale (mean ± 1.96 s.e.)",
-            &points,
-            labels.clone()
+            key,
+            "profit per period / scale",
+            &sweep.series,
+            sweep.labels.clone(),
+            sweep.log_x
         ));
         figures.push(Figure {
             caption: format!(
-                "Mean normalized profit over the runs at each value of {key}, with 95% error bars."
+                "Mean normalized profit at each value of {key}, one line per combination of the other swept keys{}; each point is one sweep point, its error bar the 95% interval across that point's replications only (Student's t; none with one replication). Nothing is averaged across sweep points.",
+                if sweep.log_x { ", on a log scale (a geometric grid)" } else { "" }
             ),
             name,
         });
@@ -301,12 +304,22 @@ fn short_label(value: &str) -> String {
     value.to_string()
 }
 
-/// For a sweep file: per swept key, (x, mean profit, 1.96·s.e.) per value,
-/// with category labels when the key is not numeric.
-#[allow(clippy::type_complexity)]
-fn sweep_points(
-    file: &hdf5::File,
-) -> Result<Vec<(String, Vec<(f64, f64, f64)>, Option<Vec<String>>)>> {
+/// One chart of a sweep: a swept key, one series per combination of the
+/// other swept keys, labels for a categorical key, and whether its values
+/// form a geometric grid (plotted on a log scale).
+struct SweepChart {
+    key: String,
+    series: Vec<charts::SweepSeries>,
+    labels: Option<Vec<String>>,
+    log_x: bool,
+}
+
+/// The sweep figures' data from `/summary`: for each swept key, the
+/// normalized profit at each of its values, one line per combination of
+/// the other swept keys' values, each point the mean over that sweep
+/// point's replications with a 95 % interval across them only (Student's t;
+/// none with one replication). Nothing is averaged across sweep points.
+fn sweep_points(file: &hdf5::File) -> Result<Vec<SweepChart>> {
     let Ok(summary) = file.group("summary") else {
         return Ok(Vec::new());
     };
@@ -324,57 +337,113 @@ fn sweep_points(
         .dataset("mean_profit_per_scale")
         .and_then(|d| d.read_raw())
         .map_err(|e| Error::Input(format!("report: /summary: {e}")))?;
-    let mut out = Vec::new();
-    for key in keys {
-        let Ok(ds) = summary.dataset(&key) else {
+    let point: Vec<u64> = summary
+        .dataset("point")
+        .and_then(|d| d.read_raw())
+        .unwrap_or_else(|_| (0..profit.len() as u64).collect());
+    // Every key's column: display text and, for numbers, the value.
+    let mut columns: Vec<(String, Vec<String>, Option<Vec<f64>>)> = Vec::new();
+    for key in &keys {
+        let Ok(ds) = summary.dataset(key) else {
             continue;
         };
-        let (values, labels): (Vec<f64>, Option<Vec<String>>) = match ds.read_raw::<VarLenUnicode>()
-        {
-            Ok(text) => {
-                let mut names: Vec<String> = Vec::new();
-                let idx = text
-                    .iter()
-                    .map(|s| {
-                        let s = short_label(s.as_str());
-                        match names.iter().position(|n| *n == s) {
-                            Some(i) => i as f64,
-                            None => {
-                                names.push(s);
-                                (names.len() - 1) as f64
-                            }
-                        }
-                    })
-                    .collect();
-                (idx, Some(names))
+        match ds.read_raw::<VarLenUnicode>() {
+            Ok(text) => columns.push((
+                key.clone(),
+                text.iter().map(|s| short_label(s.as_str())).collect(),
+                None,
+            )),
+            Err(_) => {
+                let v: Vec<f64> = ds.read_raw::<f64>().unwrap_or_default();
+                columns.push((
+                    key.clone(),
+                    v.iter().map(|x| format!("{x}")).collect(),
+                    Some(v),
+                ));
             }
-            Err(_) => (ds.read_raw::<f64>().unwrap_or_default(), None),
+        }
+    }
+    let mut out = Vec::new();
+    for (c, (key, text, numbers)) in columns.iter().enumerate() {
+        // x positions: the values, or category indices in order of appearance.
+        let mut names: Vec<String> = Vec::new();
+        let xs: Vec<f64> = match numbers {
+            Some(v) => v.clone(),
+            None => text
+                .iter()
+                .map(|s| match names.iter().position(|n| n == s) {
+                    Some(i) => i as f64,
+                    None => {
+                        names.push(s.clone());
+                        (names.len() - 1) as f64
+                    }
+                })
+                .collect(),
         };
-        let mut distinct: Vec<f64> = values.clone();
-        distinct.sort_by(f64::total_cmp);
-        distinct.dedup();
-        let points = distinct
-            .iter()
-            .map(|&x| {
-                let ys: Vec<f64> = values
-                    .iter()
-                    .zip(&profit)
-                    .filter(|(v, p)| **v == x && p.is_finite())
-                    .map(|(_, p)| *p)
-                    .collect();
-                let n = ys.len().max(1) as f64;
-                let mean = ys.iter().sum::<f64>() / n;
-                let sd = if ys.len() > 1 {
-                    (ys.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-                } else {
-                    0.0
-                };
-                (x, mean, 1.96 * sd / n.sqrt())
-            })
-            .collect();
-        out.push((key, points, labels));
+        // The series: the other keys' values.
+        let others = |row: usize| -> String {
+            columns
+                .iter()
+                .enumerate()
+                .filter(|(o, _)| *o != c)
+                .map(|(_, (k, t, _))| format!("{}={}", k.rsplit('.').next().unwrap_or(k), t[row]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut series: Vec<charts::SweepSeries> = Vec::new();
+        let mut seen_points: Vec<u64> = Vec::new();
+        for row in 0..profit.len().min(xs.len()) {
+            if seen_points.contains(&point[row]) {
+                continue;
+            }
+            seen_points.push(point[row]);
+            let ys: Vec<f64> = (0..profit.len())
+                .filter(|&r| point[r] == point[row] && profit[r].is_finite())
+                .map(|r| profit[r])
+                .collect();
+            if ys.is_empty() {
+                continue;
+            }
+            let (mean, half) = crate::audit::mean_and_half_width(&ys);
+            let name = others(row);
+            let name = if name.is_empty() {
+                "all runs".to_string()
+            } else {
+                name
+            };
+            match series.iter_mut().find(|s| s.0 == name) {
+                Some(s) => s.1.push((xs[row], mean, half)),
+                None => series.push((name, vec![(xs[row], mean, half)])),
+            }
+        }
+        let log_x = numbers.as_ref().is_some_and(|v| geometric(v));
+        out.push(SweepChart {
+            key: key.clone(),
+            series,
+            labels: numbers.is_none().then_some(names),
+            log_x,
+        });
     }
     Ok(out)
+}
+
+/// True when the distinct values are positive, at least three, spread over
+/// at least a factor of 10, and closer to evenly spaced in log than in
+/// value: a geometric grid, drawn on a log scale.
+fn geometric(values: &[f64]) -> bool {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    if v.len() < 3 || v[0] <= 0.0 || v[v.len() - 1] / v[0] < 10.0 {
+        return false;
+    }
+    let spread = |w: &[f64]| {
+        let steps: Vec<f64> = w.windows(2).map(|p| p[1] - p[0]).collect();
+        let mean = steps.iter().sum::<f64>() / steps.len() as f64;
+        steps.iter().map(|s| (s - mean).abs()).fold(0.0, f64::max) / mean.abs().max(1e-300)
+    };
+    let logs: Vec<f64> = v.iter().map(|x| x.ln()).collect();
+    spread(&logs) < spread(&v)
 }
 
 /// Token fairness of the first run: each type's pay per task over time, and
