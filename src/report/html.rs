@@ -14,7 +14,7 @@ fn escape(s: &str) -> String {
 }
 
 /// The page.
-pub fn page(file: &Path, audit: &FileAudit, figures: &[Figure]) -> String {
+pub fn page(file: &Path, audit: &FileAudit, extra: &str, figures: &[Figure]) -> String {
     let mut h = String::new();
     let title = format!("tokensim report: {}", file.display());
     let _ = write!(
@@ -150,6 +150,7 @@ table.token {{ font-size: 0.85em; }} table.token th, table.token td {{ padding: 
         }
         h.push_str("</table>\n");
     }
+    h.push_str(extra);
     h.push_str("<h2>Figures</h2>\n");
     for f in figures {
         let _ = writeln!(

@@ -264,7 +264,11 @@ pub fn report_with(file: &Path, dir: &Path, options: &ReportOptions) -> Result<V
     }
 
     let index = dir.join("index.html");
-    std::fs::write(&index, html::page(file, &audit, &figures)).map_err(|source| Error::Io {
+    std::fs::write(
+        &index,
+        html::page(file, &audit, &token_kpis(&h5, &audit), &figures),
+    )
+    .map_err(|source| Error::Io {
         path: index.clone(),
         source,
     })?;
@@ -795,4 +799,74 @@ fn deviation_windows(
             }
         })
         .collect())
+}
+
+/// The token economy's headline numbers per run (issuance, redemption by
+/// channel, the float, cash cost, tasks, and every closed budget year with
+/// its penalty), as an HTML table; empty for runs without an economy.
+fn token_kpis(file: &hdf5::File, audit: &crate::audit::FileAudit) -> String {
+    use std::fmt::Write as _;
+    let mut rows = String::new();
+    for r in audit.runs.iter().take(50) {
+        let Ok(series) = file.group(&format!("runs/{}/series", r.run)) else {
+            continue;
+        };
+        let read =
+            |name: &str| -> Option<Vec<f64>> { series.dataset(name).ok()?.read_raw::<f64>().ok() };
+        let (Some(issuance), Some(real), Some(virt), Some(cash), Some(float)) = (
+            read("issuance"),
+            read("redeemed_real"),
+            read("redeemed_virtual"),
+            read("cash_cost"),
+            read("float"),
+        ) else {
+            continue;
+        };
+        let sum = |v: &[f64]| v.iter().sum::<f64>();
+        let dormant = read("dormant_float")
+            .and_then(|d| d.last().copied())
+            .unwrap_or(0.0);
+        let end = float.last().copied().unwrap_or(0.0);
+        let tasks = read("tasks").map_or(f64::NAN, |v| sum(&v));
+        let years = file
+            .group(&format!("runs/{}/budget", r.run))
+            .ok()
+            .map(|b| {
+                let col = |n: &str| {
+                    b.dataset(n)
+                        .and_then(|d| d.read_raw::<f64>())
+                        .unwrap_or_default()
+                };
+                let (budget, cost, penalty) = (col("budget"), col("cost"), col("penalty"));
+                budget
+                    .iter()
+                    .zip(&cost)
+                    .zip(&penalty)
+                    .enumerate()
+                    .map(|(y, ((b, c), p))| format!("year {y}: {:.4} (penalty {p:.0})", c / b))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            })
+            .unwrap_or_default();
+        let big = |x: f64| format!("{:.4e}", x);
+        let _ = writeln!(
+            rows,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td class=\"l\">{}</td></tr>",
+            r.run,
+            big(sum(&issuance)),
+            big(sum(&real)),
+            big(sum(&virt)),
+            big(end - dormant),
+            big(dormant),
+            big(tasks),
+            sum(&cash),
+            if years.is_empty() { "none closed".into() } else { years }
+        );
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<h2>Token economy</h2>\n<table class=\"token\"><tr><th class=\"l\">run</th><th>issuance (tokens)</th><th>redeemed real</th><th>redeemed virtual</th><th>active float at end</th><th>dormant float at end</th><th>tasks</th><th>cash cost (yuan)</th><th class=\"l\">cash / budget by closed year</th></tr>\n{rows}</table>\n"
+    )
 }
