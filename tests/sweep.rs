@@ -146,10 +146,20 @@ fn sharded_and_merged_equals_whole() {
         assert_eq!(x, y, "{} differs", x.0);
     }
 
-    // Seeds are derived from the root seed and the run index, and recorded.
+    // Seeds are derived from the root seed, the point's grid values (as
+    // sorted `key=value` lines) and the replication, and recorded. Points
+    // run in grid order, the last key fastest, replications innermost.
     let file = hdf5::File::open(&whole).unwrap();
     let seeds: Vec<u64> = file.dataset("summary/seed").unwrap().read_raw().unwrap();
-    let expected: Vec<u64> = (0..18).map(|i| run_seed(99, i)).collect();
+    let mut expected = Vec::new();
+    for scale in ["10.0", "40.0"] {
+        for kind in ["fluid", "fixed", "cyclic"] {
+            for rep in 0..3 {
+                let key = format!("policy.kind=\"{kind}\"\nsimulation.scale={scale}");
+                expected.push(run_seed(99, &key, rep));
+            }
+        }
+    }
     assert_eq!(seeds, expected);
     let kinds: Vec<VarLenUnicode> = file
         .dataset("summary/policy.kind")
@@ -236,6 +246,85 @@ fn resume_of_a_finished_sweep_keeps_its_runs_and_data() {
     assert!(stdout.contains("ran 0, skipped 18"), "{stdout}");
     assert_eq!(before, everything(&whole));
     assert!(!dir.path().join(".whole.h5.partial").exists());
+}
+
+#[test]
+fn resume_extends_a_finished_sweep_to_what_a_fresh_run_writes() {
+    let (dir, sweep) = setup(SWEEP);
+    let out_path = dir.path().join("grown.h5");
+    assert!(
+        tokensim(&["sweep", s(&sweep), "--out", s(&out_path), "--quiet"])
+            .status
+            .success()
+    );
+    // One more grid value (in the middle) and one more replication.
+    let bigger = dir.path().join("bigger.toml");
+    std::fs::write(&bigger, SWEEP.replace("[10.0, 40.0]", "[10.0, 20.0, 40.0]")).unwrap();
+    let out = tokensim(&[
+        "sweep",
+        s(&bigger),
+        "--replications",
+        "4",
+        "--out",
+        s(&out_path),
+        "--resume",
+        "--quiet",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 3 scales x 3 policies x 4 replications = 36 runs, 18 of them reused.
+    assert!(stdout.contains("ran 18, skipped 18"), "{stdout}");
+
+    let fresh = dir.path().join("fresh.h5");
+    let out = tokensim(&[
+        "sweep",
+        s(&bigger),
+        "--replications",
+        "4",
+        "--out",
+        s(&fresh),
+        "--quiet",
+    ]);
+    assert!(out.status.success());
+    let grown = everything(&out_path);
+    let scratch = everything(&fresh);
+    let names_a: Vec<&String> = grown.iter().map(|x| &x.0).collect();
+    let names_b: Vec<&String> = scratch.iter().map(|x| &x.0).collect();
+    assert_eq!(names_a, names_b);
+    for (x, y) in grown.iter().zip(&scratch) {
+        assert_eq!(x, y, "{} differs", x.0);
+    }
+
+    // Changing a sweep is refused, with the file untouched: another seed,
+    // a grid value dropped (the original sweep lacks the scale-20 runs the
+    // file now holds), a grid value replaced.
+    let changed = [
+        SWEEP.replace("seed = 99", "seed = 7"),
+        SWEEP.to_string(),
+        SWEEP.replace("[10.0, 40.0]", "[10.0, 20.0]"),
+    ];
+    for (i, text) in changed.iter().enumerate() {
+        let path = dir.path().join(format!("changed{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let out = tokensim(&[
+            "sweep",
+            s(&path),
+            "--replications",
+            "4",
+            "--out",
+            s(&out_path),
+            "--resume",
+            "--quiet",
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("nothing was changed"), "{stderr}");
+        assert_eq!(everything(&out_path), grown);
+    }
 }
 
 #[test]

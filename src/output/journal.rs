@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::{durable_rename, sync_dir, PendingFile};
 use super::h5::{attr_scalar, attr_str, group};
-use super::sweep_file::{copy_object, read_identity, write_label, write_summary};
+use super::sweep_file::{copy_object, copy_object_as, read_identity, write_label, write_summary};
 use super::{crash_point, fault_point, utc_now, write_run, RunLabel, SweepIdentity};
 use crate::error::{Error, Result};
 use crate::record::RunRecord;
@@ -90,9 +90,17 @@ pub struct SweepJournal {
 
 impl SweepJournal {
     /// Opens the journal of `target`: a new one, or with `resume` the one an
-    /// interrupted sweep left (or one rebuilt from a finished output of the
-    /// same sweep). The output's lock must be held.
-    pub fn open(target: &Path, identity: SweepIdentity, resume: bool) -> Result<SweepJournal> {
+    /// interrupted sweep left, or one rebuilt from a finished output of the
+    /// same sweep or of a sweep this one extends (more replications, more
+    /// grid values). `place` gives, for a finished run's resolved
+    /// configuration and replication, its label in this sweep (`None`: not
+    /// a run of this sweep). The output's lock must be held.
+    pub fn open(
+        target: &Path,
+        identity: SweepIdentity,
+        resume: bool,
+        place: &dyn Fn(&str, u32) -> Option<RunLabel>,
+    ) -> Result<SweepJournal> {
         let dir = journal_dir(target);
         let mut journal = SweepJournal {
             dir: dir.clone(),
@@ -113,7 +121,9 @@ impl SweepJournal {
             journal.scan()?;
         } else {
             let finished = if resume && target.exists() {
-                Some(journal.open_finished()?)
+                let file = journal.open_finished()?;
+                let moves = journal.place_finished(&file, place)?;
+                Some((file, moves))
             } else {
                 None
             };
@@ -122,8 +132,8 @@ impl SweepJournal {
                 source,
             })?;
             journal.write_identity()?;
-            if let Some(file) = finished {
-                journal.import_finished(&file)?;
+            if let Some((file, moves)) = finished {
+                journal.import_finished(&file, &moves)?;
             }
         }
         Ok(journal)
@@ -252,7 +262,10 @@ impl SweepJournal {
                 "--resume: {shown} is not a tokensim sweep output; nothing was changed"
             ))
         })?;
-        if found.fingerprint != self.identity.fingerprint || found.shard != self.identity.shard {
+        let same = found.fingerprint == self.identity.fingerprint;
+        // A shard's runs are chosen by index, so only whole sweeps extend.
+        let extends = found.shard.is_empty() && self.identity.shard.is_empty();
+        if found.shard != self.identity.shard || !(same || extends) {
             return Err(Error::Input(format!(
                 "--resume: {shown} is the output of another sweep or shard; nothing was changed"
             )));
@@ -260,24 +273,66 @@ impl SweepJournal {
         Ok(file)
     }
 
-    /// Its finished runs become journal entries (the output itself is left
-    /// as it is until the new one replaces it).
-    fn import_finished(&mut self, file: &File) -> Result<()> {
+    /// Where each finished run of `file` goes in this sweep: (its name in
+    /// the file, its label here). A finished run is reused only when this
+    /// sweep has a run with exactly its resolved configuration (seed
+    /// included) and replication, so the extended output equals the same
+    /// sweep run from scratch; a finished run this sweep does not have is
+    /// refused (nothing is changed), never dropped.
+    fn place_finished(
+        &self,
+        file: &File,
+        place: &dyn Fn(&str, u32) -> Option<RunLabel>,
+    ) -> Result<Vec<(String, RunLabel)>> {
+        let shown = self.target.display().to_string();
         let runs = file.group("runs").map_err(h5("opening /runs"))?;
+        let mut moves = Vec::new();
         for name in runs.member_names().map_err(h5("listing runs"))? {
-            let Ok(run) = name.parse::<usize>() else {
-                continue;
-            };
-            let ok = runs
-                .group(&name)
-                .ok()
-                .and_then(|g| g.attr("status").ok())
-                .and_then(|a| a.read_scalar::<hdf5::types::VarLenUnicode>().ok())
-                .is_some_and(|s| s.as_str() == "ok");
-            if ok && run < self.identity.total_runs {
-                self.write_atomically(run, |out| copy_object(&runs, &name, out))?;
-                self.runs.insert(run, RunState::Ok);
+            let Ok(g) = runs.group(&name) else { continue };
+            let ok = g
+                .attr("status")
+                .and_then(|a| a.read_scalar::<hdf5::types::VarLenUnicode>())
+                .is_ok_and(|s| s.as_str() == "ok");
+            if !ok {
+                continue; // a failed run is simply run again
             }
+            let config = g
+                .attr("config_toml")
+                .and_then(|a| a.read_scalar::<hdf5::types::VarLenUnicode>())
+                .map(|s| s.as_str().to_string());
+            let replication = g.attr("replication").and_then(|a| a.read_scalar::<u64>());
+            let label = match (config, replication) {
+                (Ok(c), Ok(r)) => u32::try_from(r).ok().and_then(|r| place(&c, r)),
+                _ => None,
+            };
+            match label {
+                Some(label) => moves.push((name, label)),
+                None => {
+                    return Err(Error::Input(format!(
+                        "--resume: {shown} holds run {name}, which this sweep does not have \
+                         (its configuration or replication is not one of this sweep's runs): \
+                         a sweep may be extended with more replications or grid values, \
+                         not changed; nothing was changed"
+                    )))
+                }
+            }
+        }
+        Ok(moves)
+    }
+
+    /// Its finished runs become journal entries under their places in this
+    /// sweep (the output itself is left as it is until the new one
+    /// replaces it).
+    fn import_finished(&mut self, file: &File, moves: &[(String, RunLabel)]) -> Result<()> {
+        let runs = file.group("runs").map_err(h5("opening /runs"))?;
+        for (name, label) in moves {
+            let new_name = label.run.to_string();
+            self.write_atomically(label.run, |out| {
+                copy_object_as(&runs, name, out, &new_name)?;
+                let g = out.group(&new_name).map_err(h5("opening a run"))?;
+                write_label(&g, label)
+            })?;
+            self.runs.insert(label.run, RunState::Ok);
         }
         Ok(())
     }

@@ -50,6 +50,13 @@ pub struct RunLabel {
 
 /// Writes a run's identity and grid values as attributes of its group.
 pub(super) fn write_label(g: &Group, label: &RunLabel) -> Result<()> {
+    // A run imported into an extended sweep is renumbered: its old place
+    // goes, its replication and seed stay (they are what made it).
+    for name in ["run", "point", "grid_keys", "grid_values"] {
+        if g.attr(name).is_ok() {
+            g.delete_attr(name).map_err(h5("relabelling a run"))?;
+        }
+    }
     attr_scalar(g, "run", label.run as u64)?;
     attr_scalar(g, "point", label.point as u64)?;
     if g.attr("replication").is_err() {
@@ -438,13 +445,19 @@ pub fn merge(target: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
 
 /// Copies `name` (a group with everything under it) from `from` into `to`.
 pub(super) fn copy_object(from: &Group, name: &str, to: &Group) -> Result<()> {
+    copy_object_as(from, name, to, name)
+}
+
+/// Copies `name` from `from` into `to` under the name `new_name`.
+pub(super) fn copy_object_as(from: &Group, name: &str, to: &Group, new_name: &str) -> Result<()> {
     let c_name = std::ffi::CString::new(name).expect("run names have no NUL");
+    let c_new = std::ffi::CString::new(new_name).expect("run names have no NUL");
     let status = hdf5::sync::sync(|| unsafe {
         hdf5_sys::h5o::H5Ocopy(
             from.id(),
             c_name.as_ptr(),
             to.id(),
-            c_name.as_ptr(),
+            c_new.as_ptr(),
             hdf5_sys::h5p::H5P_DEFAULT,
             hdf5_sys::h5p::H5P_DEFAULT,
         )

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use super::{Shard, SweepPlan, SweepRun};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::output::{claim_output, RunLabel, SweepIdentity, SweepJournal};
+use crate::output::{claim_output, SweepIdentity, SweepJournal};
 use crate::record::RunRecord;
 use crate::runner::{run_replication, run_replication_checkpointed, CheckpointPlan, Progress};
 
@@ -77,7 +77,8 @@ pub fn run_sweep(
         shard: options.shard.map_or(String::new(), |s| s.to_string()),
     };
     let _lock = claim_output(&options.out, options.create_folder)?;
-    let mut journal = SweepJournal::open(&options.out, identity, options.resume)?;
+    let place = |config_toml: &str, replication: u32| plan.find_run(config_toml, replication);
+    let mut journal = SweepJournal::open(&options.out, identity, options.resume, &place)?;
     let mine: Vec<usize> = (0..plan.run_count())
         .filter(|&i| options.shard.is_none_or(|s| s.contains(i)))
         .collect();
@@ -151,15 +152,7 @@ pub fn run_sweep(
             });
         });
         for (run, result) in receiver {
-            let point = &plan.points[run.point];
-            let label = RunLabel {
-                run: run.index,
-                point: run.point,
-                replication: run.replication,
-                seed: run.seed,
-                keys: plan.keys.clone(),
-                values: point.values.iter().map(|(_, v)| v.to_string()).collect(),
-            };
+            let label = plan.label(&run);
             let written = match &result {
                 Ok(record) => journal.record_ok(&label, record),
                 Err(e) => {

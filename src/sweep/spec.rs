@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::config::Config;
 use crate::engine::splitmix64;
 use crate::error::{ConfigIssue, Error, Origin, Result};
+use crate::output::RunLabel;
 
 /// A sweep file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -48,8 +49,24 @@ pub struct SweepRun {
     pub point: usize,
     /// Replication within the point.
     pub replication: u32,
-    /// Seed derived from the root seed and the run index.
+    /// Seed derived from the root seed, the point's values and the
+    /// replication ([`run_seed`]).
     pub seed: u64,
+}
+
+impl SweepPoint {
+    /// The point's grid values as one text (`key=value` lines, keys sorted
+    /// so the order of the grid's keys in the file does not matter), which
+    /// keys its runs' random streams.
+    pub fn key(&self) -> String {
+        let mut lines: Vec<String> = self
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        lines.sort();
+        lines.join("\n")
+    }
 }
 
 /// A validated, expanded sweep.
@@ -69,6 +86,9 @@ pub struct SweepPlan {
     pub seed: u64,
     /// Identifies the sweep: shards and resumed files must carry the same.
     pub fingerprint: String,
+    /// Run index by (hash of resolved configuration, replication), built on
+    /// first use by [`SweepPlan::find_run`].
+    by_config: std::sync::OnceLock<std::collections::HashMap<(u64, u32), usize>>,
 }
 
 /// Changes to a sweep file from the command line (`sweep --set`, `--seed`,
@@ -83,9 +103,14 @@ pub struct SweepOverrides {
     pub replications: Option<u32>,
 }
 
-/// The seed of run `index` of a sweep with root seed `root`.
-pub fn run_seed(root: u64, index: usize) -> u64 {
-    splitmix64(root ^ splitmix64(index as u64 + 0x5eed))
+/// The seed of replication `replication` of the sweep point whose grid
+/// values are `point_key` ([`SweepPoint::key`]), in a sweep with root seed
+/// `root`. Keyed by what the run is, not by its place in the run order, so
+/// a run keeps its seed — and its results — when the sweep is extended
+/// with more replications or grid values (`--resume` then reuses it).
+pub fn run_seed(root: u64, point_key: &str, replication: u32) -> u64 {
+    let point = splitmix64(fnv1a(point_key.as_bytes()));
+    splitmix64(root ^ splitmix64(point ^ splitmix64(u64::from(replication) + 0x5eed)))
 }
 
 impl SweepPlan {
@@ -288,6 +313,7 @@ impl SweepPlan {
             replications: spec.replications,
             seed: spec.seed,
             fingerprint: format!("{:016x}", fnv1a(canonical.as_bytes())),
+            by_config: std::sync::OnceLock::new(),
         })
     }
 
@@ -303,8 +329,45 @@ impl SweepPlan {
             index,
             point: index / r,
             replication: (index % r) as u32,
-            seed: run_seed(self.seed, index),
+            seed: run_seed(self.seed, &self.points[index / r].key(), (index % r) as u32),
         }
+    }
+
+    /// How a run is labelled in the output (its attributes and `/summary`
+    /// row).
+    pub fn label(&self, run: &SweepRun) -> RunLabel {
+        RunLabel {
+            run: run.index,
+            point: run.point,
+            replication: run.replication,
+            seed: run.seed,
+            keys: self.keys.clone(),
+            values: self.points[run.point]
+                .values
+                .iter()
+                .map(|(_, v)| v.to_string())
+                .collect(),
+        }
+    }
+
+    /// The run of this sweep with resolved configuration `config_toml`
+    /// (seed included) and replication `replication`, if there is one: how
+    /// `--resume` recognises the finished runs of a sweep this one extends.
+    pub fn find_run(&self, config_toml: &str, replication: u32) -> Option<RunLabel> {
+        // Built once, on first use: run index by (hash of the resolved
+        // configuration, replication).
+        let by_config = self.by_config.get_or_init(|| {
+            (0..self.run_count())
+                .map(|i| {
+                    let run = self.run(i);
+                    let text = self.config_of(&run).to_toml();
+                    ((fnv1a(text.as_bytes()), run.replication), i)
+                })
+                .collect()
+        });
+        let &index = by_config.get(&(fnv1a(config_toml.as_bytes()), replication))?;
+        let run = self.run(index);
+        (self.config_of(&run).to_toml() == config_toml).then(|| self.label(&run))
     }
 
     /// The configuration of a run: its point's, with the run's seed and a
