@@ -194,13 +194,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export a run or sweep file as tidy CSV files (series, summary).
+    /// Export every recorded table of a run or sweep file in long (tidy)
+    /// form: CSV and/or Parquet (series, tokens, budget, events, fairness,
+    /// histograms, summary, sweep_summary).
     Export {
         /// The HDF5 output file.
         file: PathBuf,
         /// Folder for the CSV files.
+        #[arg(long, value_name = "DIR", required_unless_present = "parquet")]
+        csv: Option<PathBuf>,
+        /// Folder for the Parquet files.
         #[arg(long, value_name = "DIR")]
-        csv: PathBuf,
+        parquet: Option<PathBuf>,
     },
     /// Plots (SVG and PNG) and an HTML page with the audit, for a run or sweep file.
     Report {
@@ -393,7 +398,9 @@ fn main() -> ExitCode {
                 })
             })
         }),
-        Command::Export { file, csv } => tokensim::commands::export_csv(&file, &csv),
+        Command::Export { file, csv, parquet } => {
+            tokensim::commands::export(&file, &tokensim::commands::ExportTargets { csv, parquet })
+        }
         Command::Report {
             file,
             out,

@@ -1,10 +1,9 @@
 //! Reading what the audit needs from a run group of an output file.
 
-use hdf5::types::VarLenUnicode;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The recorded data of one run, as the audit reads it back.
 #[derive(Debug, Clone)]
@@ -66,134 +65,10 @@ pub struct TokenTypeSeries {
     pub at_reference: Vec<f64>,
 }
 
-fn bad(path: &str, what: &str) -> Error {
-    Error::Input(format!("{path}: not a tokensim run output ({what})"))
-}
-
-/// A malformed dataset: bad input, naming the file and the dataset.
-fn malformed(path: &str, dataset: &str, problem: impl std::fmt::Display) -> Error {
-    Error::Input(format!("{path}: {dataset}: {problem}"))
-}
-
-/// What a stored dataset is: its element type and shape, for messages.
-fn describe(ds: &hdf5::Dataset) -> String {
-    let kind = ds
-        .dtype()
-        .and_then(|t| t.to_descriptor())
-        .map_or_else(|_| "unknown type".to_string(), |d| format!("{d:?}"));
-    format!("{kind} of shape {:?}", ds.shape())
-}
-
-/// Reads a dataset with exactly `shape` whose element type passes `kind`
-/// (described as `expected` in the message).
-fn read_typed<T: hdf5::H5Type>(
-    group: &hdf5::Group,
-    (path, full, name): (&str, &str, &str),
-    shape: &[usize],
-    kind: fn(&hdf5::types::TypeDescriptor) -> bool,
-    expected: &str,
-) -> Result<Vec<T>> {
-    let at = format!("{full}/{name}");
-    let ds = group
-        .dataset(name)
-        .map_err(|_| malformed(path, &at, "missing"))?;
-    let fits = ds
-        .dtype()
-        .and_then(|t| t.to_descriptor())
-        .is_ok_and(|d| kind(&d));
-    if !fits || ds.shape() != shape {
-        return Err(malformed(
-            path,
-            &at,
-            format!(
-                "expected {expected} of shape {shape:?}, found {}",
-                describe(&ds)
-            ),
-        ));
-    }
-    ds.read_raw()
-        .map_err(|e| malformed(path, &at, format!("unreadable ({e})")))
-}
-
-/// Reads a dataset of unsigned integer counts with exactly `shape`.
-pub(crate) fn read_counts(
-    group: &hdf5::Group,
-    path: &str,
-    full: &str,
-    name: &str,
-    shape: &[usize],
-) -> Result<Vec<u64>> {
-    use hdf5::types::TypeDescriptor as T;
-    let kind: fn(&T) -> bool = |d| matches!(d, T::Unsigned(_));
-    read_typed(
-        group,
-        (path, full, name),
-        shape,
-        kind,
-        "unsigned integer counts",
-    )
-}
-
-/// Reads a floating-point dataset with exactly `shape`.
-pub(crate) fn read_floats(
-    group: &hdf5::Group,
-    path: &str,
-    full: &str,
-    name: &str,
-    shape: &[usize],
-) -> Result<Vec<f64>> {
-    use hdf5::types::TypeDescriptor as T;
-    let kind: fn(&T) -> bool = |d| matches!(d, T::Float(_));
-    read_typed(
-        group,
-        (path, full, name),
-        shape,
-        kind,
-        "floating-point values",
-    )
-}
-
-/// Reads a 1-D string dataset.
-pub(crate) fn read_strings(
-    group: &hdf5::Group,
-    path: &str,
-    full: &str,
-    name: &str,
-) -> Result<Vec<String>> {
-    let at = format!("{full}/{name}");
-    let ds = group
-        .dataset(name)
-        .map_err(|_| malformed(path, &at, "missing"))?;
-    if ds.ndim() != 1 {
-        return Err(malformed(
-            path,
-            &at,
-            format!("expected a list of strings, found {}", describe(&ds)),
-        ));
-    }
-    let v: Vec<VarLenUnicode> = ds.read_raw().map_err(|_| {
-        malformed(
-            path,
-            &at,
-            format!("expected UTF-8 strings, found {}", describe(&ds)),
-        )
-    })?;
-    Ok(v.iter().map(|s| s.as_str().to_string()).collect())
-}
-
-/// A name safe to print: control characters (terminal escape sequences
-/// among them) shown escaped, as `\u{1b}`, instead of acting on the terminal.
-pub fn printable(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
+pub use crate::output::printable;
+use crate::output::reader::malformed;
+use crate::output::schema::{var, HISTOGRAMS};
+use crate::output::RunReader;
 
 /// Reads run `id` of an open output file (`path` is for messages),
 /// validating every dataset the audit uses: types, shapes, counts that add
@@ -201,53 +76,16 @@ pub fn printable(name: &str) -> String {
 /// else is bad input (exit 2) naming the dataset.
 pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
     let full = format!("/runs/{id}");
-    let run = file
-        .group(&format!("runs/{id}"))
-        .map_err(|_| Error::Input(format!("{path}: no run {full}")))?;
-    let meta = run
-        .group("meta")
-        .map_err(|_| malformed(path, &format!("{full}/meta"), "missing"))?;
-    let meta_at = format!("{full}/meta");
-    let type_names = read_strings(&meta, path, &meta_at, "type_names")?;
-    if type_names.is_empty() {
-        return Err(malformed(
-            path,
-            &format!("{meta_at}/type_names"),
-            "no types",
-        ));
-    }
-    let rewards_ds = meta
-        .dataset("reward_values")
-        .map_err(|_| malformed(path, &format!("{meta_at}/reward_values"), "missing"))?;
-    let m = rewards_ds.shape().first().copied().unwrap_or(0);
-    let rewards = read_floats(&meta, path, &meta_at, "reward_values", &[m])?;
-    if rewards.is_empty() || rewards.iter().any(|r| !r.is_finite()) {
-        return Err(malformed(
-            path,
-            &format!("{meta_at}/reward_values"),
-            "expected a non-empty list of finite rewards",
-        ));
-    }
-    let series = run
-        .group("series")
-        .map_err(|_| malformed(path, &format!("{full}/series"), "missing"))?;
-    let series_at = format!("{full}/series");
-    let k = type_names.len();
-    let periods = series
-        .dataset("active")
-        .map(|d| d.shape().first().copied().unwrap_or(0))
-        .map_err(|_| malformed(path, &format!("{series_at}/active"), "missing"))?;
-    let active = read_counts(&series, path, &series_at, "active", &[periods, k])?;
-    let reward_counts = read_counts(&series, path, &series_at, "reward_counts", &[periods, k, m])?;
-    let policy_dist = read_floats(&series, path, &series_at, "policy_dist", &[periods, m])?;
-    let pair_counts = if series.link_exists("pair_counts") {
-        read_counts(
-            &series,
-            path,
-            &series_at,
-            "pair_counts",
-            &[periods, k, m, m],
-        )?
+    let reader = RunReader::new(file, path, id)?;
+    let run = reader.group().clone();
+    let type_names = reader.types().to_vec();
+    let rewards = reader.rewards().to_vec();
+    let (k, m, periods) = (type_names.len(), rewards.len(), reader.periods());
+    let active = reader.u64s(&var::ACTIVE)?;
+    let reward_counts = reader.u64s(&var::REWARD_COUNTS)?;
+    let policy_dist = reader.f64s(&var::POLICY_DIST)?;
+    let pair_counts = if reader.has(&var::PAIR_COUNTS) {
+        reader.u64s(&var::PAIR_COUNTS)?
     } else {
         Vec::new()
     };
@@ -257,7 +95,7 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
         if paid != n {
             return Err(malformed(
                 path,
-                &format!("{series_at}/reward_counts"),
+                &reader.at(&var::REWARD_COUNTS),
                 format!(
                     "period {} type {:?}: counts add up to {paid}, but series/active says {n}",
                     i / k,
@@ -272,7 +110,7 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
     }) {
         return Err(malformed(
             path,
-            &format!("{series_at}/policy_dist"),
+            &reader.at(&var::POLICY_DIST),
             format!("period {bad_row}: probabilities outside [0, 1]"),
         ));
     }
@@ -284,7 +122,7 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
     if warmup >= periods {
         return Err(malformed(
             path,
-            &format!("{series_at}/active"),
+            &reader.at(&var::ACTIVE),
             format!("no data after warm-up: {periods} period(s) recorded, warm-up {warmup}"),
         ));
     }
@@ -318,48 +156,43 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
             .unwrap_or(1.0);
         Ok((h, scale))
     };
+    let [lifetime, tenure_h, credited_h, _] = HISTOGRAMS.map(|h| h.name);
     let lifetime_reward = type_names
         .iter()
-        .map(|n| histogram(n, "lifetime_reward"))
+        .map(|n| histogram(n, lifetime))
         .collect::<Result<_>>()?;
     let tenure = type_names
         .iter()
-        .map(|n| histogram(n, "tenure"))
+        .map(|n| histogram(n, tenure_h))
         .collect::<Result<_>>()?;
     let has_tokens = run
-        .group(&format!("types/{}/credited_per_period", type_names[0]))
+        .group(&format!("types/{}/{credited_h}", type_names[0]))
         .is_ok();
     let credited = if has_tokens {
         type_names
             .iter()
-            .map(|n| histogram(n, "credited_per_period"))
+            .map(|n| histogram(n, credited_h))
             .collect::<Result<_>>()?
     } else {
         Vec::new()
     };
-    let tokens = if series.link_exists("tasks_by_type") {
-        let counts = |name: &str| read_counts(&series, path, &series_at, name, &[periods, k]);
-        let floats = |name: &str| read_floats(&series, path, &series_at, name, &[periods, k]);
-        let levers_at = format!("{series_at}/levers");
-        let levers = series
-            .group("levers")
-            .map_err(|_| malformed(path, &levers_at, "missing"))?;
+    let tokens = if reader.has(&var::TASKS_BY_TYPE) {
         let add_u = |a: Vec<u64>, b: Vec<u64>| a.iter().zip(&b).map(|(x, y)| x + y).collect();
         let add_f = |a: Vec<f64>, b: Vec<f64>| a.iter().zip(&b).map(|(x, y)| x + y).collect();
         Some(TokenTypeSeries {
-            issuance_rate: read_floats(&levers, path, &levers_at, "issuance_rate", &[periods])?,
-            tasks: counts("tasks_by_type")?,
-            task_tokens: counts("task_tokens_by_type")?,
-            bonus_tokens: counts("bonus_tokens_by_type")?,
+            issuance_rate: reader.f64s(&var::ISSUANCE_RATE)?,
+            tasks: reader.u64s(&var::TASKS_BY_TYPE)?,
+            task_tokens: reader.u64s(&var::TASK_TOKENS_BY_TYPE)?,
+            bonus_tokens: reader.u64s(&var::BONUS_TOKENS_BY_TYPE)?,
             redeemed: add_u(
-                counts("redeemed_real_by_type")?,
-                counts("redeemed_virtual_by_type")?,
+                reader.u64s(&var::REDEEMED_REAL_BY_TYPE)?,
+                reader.u64s(&var::REDEEMED_VIRTUAL_BY_TYPE)?,
             ),
             value: add_f(
-                floats("real_value_by_type")?,
-                floats("virtual_value_by_type")?,
+                reader.f64s(&var::REAL_VALUE_BY_TYPE)?,
+                reader.f64s(&var::VIRTUAL_VALUE_BY_TYPE)?,
             ),
-            at_reference: floats("redeemed_at_reference_by_type")?,
+            at_reference: reader.f64s(&var::REDEEMED_AT_REFERENCE_BY_TYPE)?,
         })
     } else {
         None
@@ -372,15 +205,10 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
         .and_then(|a| a.read_scalar::<f64>())
         .ok()
         .filter(|e| (0.0..=1.0).contains(e));
-    let strings = |name: &str| -> Vec<String> {
-        run.attr(name)
-            .and_then(|a| a.read_raw::<hdf5::types::VarLenUnicode>())
-            .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
-            .unwrap_or_default()
-    };
-    let grid = strings("grid_keys")
+    let grid = reader
+        .attr_strings("grid_keys")
         .into_iter()
-        .zip(strings("grid_values"))
+        .zip(reader.attr_strings("grid_values"))
         .collect();
     Ok(RunData {
         id: id.to_string(),
@@ -404,40 +232,7 @@ pub fn read_run(file: &hdf5::File, path: &str, id: &str) -> Result<RunData> {
 
 /// Opens an output file and lists its runs in numeric order.
 pub fn open(path: &std::path::Path) -> Result<(hdf5::File, Vec<String>)> {
-    let shown = path.display().to_string();
-    let file = hdf5::File::open(path)
-        .map_err(|e| Error::Input(format!("{shown}: cannot open as HDF5 ({e})")))?;
-    if file.attr("tokensim_version").is_err() {
-        return Err(bad(&shown, "no tokensim_version attribute"));
-    }
-    let runs = file
-        .group("runs")
-        .map_err(|_| bad(&shown, "no /runs group"))?;
-    let mut ids: Vec<String> = runs
-        .member_names()
-        .map_err(|_| bad(&shown, "unreadable /runs"))?;
-    ids.sort_by_key(|s| s.parse::<u64>().unwrap_or(u64::MAX));
-    if let Ok(summary) = file.group("summary") {
-        // A sweep's table: one row per run in every column.
-        let columns = summary
-            .member_names()
-            .map_err(|_| bad(&shown, "unreadable /summary"))?;
-        for name in columns {
-            let rows = summary
-                .dataset(&name)
-                .map(|d| d.shape())
-                .map_err(|_| malformed(&shown, &format!("/summary/{name}"), "not a dataset"))?;
-            if rows != [ids.len()] {
-                return Err(malformed(
-                    &shown,
-                    &format!("/summary/{name}"),
-                    format!(
-                        "expected one row per run ({}), found shape {rows:?}",
-                        ids.len()
-                    ),
-                ));
-            }
-        }
-    }
-    Ok((file, ids))
+    let out = crate::output::OutputFile::open(path)?;
+    let ids = out.ids().to_vec();
+    Ok((out.file().clone(), ids))
 }

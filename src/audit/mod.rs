@@ -14,7 +14,6 @@ mod token;
 
 pub use distance::{atoms_of, atoms_on, ks_and_wasserstein, Atoms};
 pub use input::{open, printable, read_run, RunData, TokenTypeSeries};
-pub(crate) use input::{read_counts, read_floats};
 pub use token::{BonusAudit, ByGroup, GroupMetric, TokenFairness, DEFAULT_TOKEN_TOLERANCE};
 
 use serde::Serialize;

@@ -18,7 +18,7 @@ pub use audit::audit;
 pub use bench::{bench, peak_rss, BenchRow};
 pub use diff::diff;
 pub use experiment::{experiment, ExperimentArgs};
-pub use export::export_csv;
+pub use export::{csv_text, export, export_csv, ExportTargets};
 pub use fluid::fluid;
 pub use init::init;
 pub use overrides::{overrides, scenario_text, OverridesArgs};

@@ -10,6 +10,7 @@ use hdf5_sys::h5::herr_t;
 use hdf5_sys::h5i::hid_t;
 
 use super::h5::{dataset, string_dataset};
+use super::schema::{Dim, Dtype, Variable};
 use crate::error::{Error, Result};
 
 extern "C" {
@@ -35,65 +36,120 @@ fn make_scale(ds: &Dataset, name: &str) -> Result<()> {
     check(status, "H5DSset_scale")
 }
 
-/// The labelled axes of a group's datasets.
-pub struct Axes {
-    scales: Vec<(String, Dataset)>,
+/// Attaches dimension scale `scale` to dimension `index` of `ds`.
+pub(super) fn attach_scale(ds: &Dataset, scale: &Dataset, index: usize) -> Result<()> {
+    let status =
+        hdf5::sync::sync(|| unsafe { H5DSattach_scale(ds.id(), scale.id(), index as c_uint) });
+    check(status, "H5DSattach_scale")
 }
 
-impl Axes {
-    /// No axes yet.
-    pub fn new() -> Self {
-        Axes { scales: Vec::new() }
+/// Makes `ds` a dimension scale named `name` (for tables outside the run
+/// schema, such as a sweep's `/summary`).
+pub(super) fn set_scale(ds: &Dataset, name: &str) -> Result<()> {
+    make_scale(ds, name)
+}
+
+/// Writes the datasets of one run group from their schema entries: units,
+/// long name and description from the [`Variable`], coordinates made
+/// dimension scales, and data attached to the scales of its dimensions.
+pub struct Axes<'g> {
+    run: &'g Group,
+    scales: Vec<(Dim, Dataset)>,
+}
+
+impl<'g> Axes<'g> {
+    /// A writer for run group `run`.
+    pub fn new(run: &'g Group) -> Self {
+        Axes {
+            run,
+            scales: Vec::new(),
+        }
     }
 
-    /// Adds a numeric axis `name` with coordinate values.
-    pub fn numeric<T: hdf5::types::H5Type>(
+    /// The group a variable lives in (created on first use).
+    fn group_of(&self, v: &Variable) -> Result<Group> {
+        let mut g = self.run.clone();
+        for part in v.group().split('/').filter(|p| !p.is_empty()) {
+            g = match g.group(part) {
+                Ok(existing) => existing,
+                Err(_) => g.create_group(part).map_err(|source| Error::Hdf5 {
+                    context: format!("writing {part}"),
+                    source,
+                })?,
+            };
+        }
+        Ok(g)
+    }
+
+    /// An existing subgroup of the run group (for its attributes).
+    pub fn subgroup(&self, path: &str) -> Result<Group> {
+        self.run.group(path).map_err(|source| Error::Hdf5 {
+            context: format!("opening {path}"),
+            source,
+        })
+    }
+
+    /// Writes numeric variable `v` with `data` of `shape` (row-major).
+    pub fn put<T: hdf5::types::H5Type>(
         &mut self,
-        group: &Group,
-        name: &str,
-        values: &[T],
-        units: &str,
-        long_name: &str,
-    ) -> Result<()> {
-        let ds = dataset(group, name, values, &[values.len()], units, long_name)?;
-        make_scale(&ds, name)?;
-        self.scales.push((name.to_string(), ds));
-        Ok(())
+        v: &Variable,
+        data: &[T],
+        shape: &[usize],
+    ) -> Result<Dataset> {
+        debug_assert_eq!(v.dims.len(), shape.len(), "{}: rank", v.path);
+        debug_assert!(dtype_matches::<T>(v.dtype), "{}: element type", v.path);
+        let g = self.group_of(v)?;
+        let ds = dataset(&g, v.name(), data, shape, v.units, v.description)?;
+        self.finish(v, &ds)?;
+        Ok(ds)
     }
 
-    /// Adds a string axis `name` with labels.
-    pub fn labels(
-        &mut self,
-        group: &Group,
-        name: &str,
-        values: &[String],
-        long_name: &str,
-    ) -> Result<()> {
-        let ds = string_dataset(group, name, values, "1", long_name)?;
-        make_scale(&ds, name)?;
-        self.scales.push((name.to_string(), ds));
-        Ok(())
+    /// Writes string variable `v`.
+    pub fn put_strings(&mut self, v: &Variable, values: &[String]) -> Result<Dataset> {
+        debug_assert_eq!(v.dtype, Dtype::Str, "{}: element type", v.path);
+        let g = self.group_of(v)?;
+        let ds = string_dataset(&g, v.name(), values, v.units, v.description)?;
+        self.finish(v, &ds)?;
+        Ok(ds)
     }
 
-    /// Attaches the named axes to `ds`, one per dimension in order.
-    pub fn attach(&self, ds: &Dataset, dims: &[&str]) -> Result<()> {
-        for (i, dim) in dims.iter().enumerate() {
-            let scale = &self
-                .scales
-                .iter()
-                .find(|(n, _)| n == dim)
-                .unwrap_or_else(|| panic!("axis {dim} is defined before use"))
-                .1;
-            let status =
-                hdf5::sync::sync(|| unsafe { H5DSattach_scale(ds.id(), scale.id(), i as c_uint) });
-            check(status, "H5DSattach_scale")?;
+    /// Long name, then scale or attachments.
+    fn finish(&mut self, v: &Variable, ds: &Dataset) -> Result<()> {
+        super::h5::replace_attr_str(ds, "long_name", v.long_name)?;
+        if v.coordinate {
+            let dim = v.dims[0];
+            make_scale(ds, dim.name())?;
+            // A later coordinate of the same axis (fairness/type after
+            // series/type) serves the datasets written after it.
+            self.scales.retain(|(d, _)| *d != dim);
+            self.scales.push((dim, ds.clone()));
+        } else {
+            for (i, dim) in v.dims.iter().enumerate() {
+                if *dim == Dim::Byte {
+                    continue; // an opaque byte string has no axis
+                }
+                let scale = self
+                    .scales
+                    .iter()
+                    .find(|(d, _)| d == dim)
+                    .map(|(_, s)| s)
+                    .unwrap_or_else(|| panic!("{}: axis {} written before", v.path, dim.name()));
+                attach_scale(ds, scale, i)?;
+            }
         }
         Ok(())
     }
 }
 
-impl Default for Axes {
-    fn default() -> Self {
-        Axes::new()
-    }
+/// Whether `T` is stored as `dtype`.
+fn dtype_matches<T: hdf5::types::H5Type>(dtype: Dtype) -> bool {
+    use hdf5::types::{FloatSize, IntSize, TypeDescriptor as D};
+    matches!(
+        (T::type_descriptor(), dtype),
+        (D::Unsigned(IntSize::U8), Dtype::U64)
+            | (D::Integer(IntSize::U8), Dtype::I64)
+            | (D::Integer(IntSize::U4), Dtype::I32)
+            | (D::Float(FloatSize::U8), Dtype::F64)
+            | (D::Unsigned(IntSize::U1), Dtype::U8)
+    )
 }

@@ -31,6 +31,14 @@ pub fn attr_str(loc: &Location, name: &str, value: &str) -> Result<()> {
         .map_err(h5err(name))
 }
 
+/// Writes a string attribute, replacing one of that name.
+pub fn replace_attr_str(loc: &Location, name: &str, value: &str) -> Result<()> {
+    if loc.attr(name).is_ok() {
+        loc.delete_attr(name).map_err(h5err(name))?;
+    }
+    attr_str(loc, name, value)
+}
+
 /// Writes a scalar attribute.
 pub fn attr_scalar<T: H5Type>(loc: &Location, name: &str, value: T) -> Result<()> {
     loc.new_attr::<T>()

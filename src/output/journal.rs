@@ -410,17 +410,13 @@ impl SweepJournal {
         let pending = PendingFile::new(&self.target)?;
         {
             let out = File::create(pending.path()).map_err(h5("creating the sweep output"))?;
-            attr_str(&out, "tokensim_version", env!("CARGO_PKG_VERSION"))?;
             let id = &self.identity;
-            attr_str(
-                &out,
-                "kind",
-                if id.shard.is_empty() {
-                    "sweep"
-                } else {
-                    "sweep-shard"
-                },
-            )?;
+            let kind = if id.shard.is_empty() {
+                "sweep"
+            } else {
+                "sweep-shard"
+            };
+            super::write_file_attrs(&out, kind)?;
             attr_str(&out, "sweep_fingerprint", &id.fingerprint)?;
             attr_str(&out, "sweep_toml", &id.sweep_toml)?;
             attr_scalar(&out, "total_runs", id.total_runs as u64)?;

@@ -6,16 +6,23 @@ mod dimensions;
 mod h5;
 mod journal;
 mod lock;
+mod parquet_file;
+pub mod reader;
 mod run_group;
+pub mod schema;
 mod sweep_file;
+pub mod tables;
 mod timestamp;
 
 pub use atomic::{check_target, durable_rename, remove_stale_temporaries, PendingFile};
 pub use compare::{differences, flatten_file};
 pub use journal::{journal_dir, SweepJournal};
 pub use lock::{lock_path, OutputLock};
+pub use parquet_file::{record_batch, write_parquet};
+pub use reader::{printable, OutputFile, RunReader};
 pub use run_group::{write_run, QUANTILES};
 pub use sweep_file::{merge, read_identity, write_summary, RunLabel, SweepIdentity};
+pub use tables::{tables, Column, Table};
 pub use timestamp::utc_now;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +69,15 @@ pub fn claim_output(target: &Path, create_parent: bool) -> Result<OutputLock> {
     Ok(lock)
 }
 
+/// The attributes every output file carries at its root: the tokensim
+/// version, the kind (`run` or `sweep`) and the `Conventions` of its
+/// layout ([`schema::CONVENTIONS`]).
+pub fn write_file_attrs(file: &hdf5::File, kind: &str) -> Result<()> {
+    h5::attr_str(file, "tokensim_version", env!("CARGO_PKG_VERSION"))?;
+    h5::attr_str(file, "kind", kind)?;
+    h5::attr_str(file, "Conventions", schema::CONVENTIONS)
+}
+
 /// Writes a run file (one group per replication under `/runs`) to `target`
 /// via a temporary name; returns the final path. Claim the output first
 /// ([`claim_output`]).
@@ -72,9 +88,8 @@ pub fn write_run_file(target: &Path, records: &[RunRecord]) -> Result<PathBuf> {
             context: format!("creating {}", pending.path().display()),
             source,
         })?;
-        h5::attr_str(&file, "tokensim_version", env!("CARGO_PKG_VERSION"))?;
+        write_file_attrs(&file, "run")?;
         h5::attr_str(&file, "created_utc", &utc_now())?;
-        h5::attr_str(&file, "kind", "run")?;
         let runs = h5::group(&file, "runs")?;
         for (i, record) in records.iter().enumerate() {
             write_run(&runs, &i.to_string(), record)?;

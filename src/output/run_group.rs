@@ -4,10 +4,11 @@ use hdf5::Group;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
-use super::dimensions::Axes;
+use super::dimensions::{attach_scale, set_scale, Axes};
 use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
+use super::schema::{var, HistogramVariable, CLASS_LEVERS, HISTOGRAMS, LEVERS};
 use crate::error::{Error, Result};
-use crate::record::{RunInfo, RunRecord, TokenSeries, LIFETIME_UNITS_PER_TOKEN};
+use crate::record::{RunRecord, TokenSeries, LIFETIME_UNITS_PER_TOKEN};
 use crate::stats::Estimate;
 
 /// Quantiles tabulated beside each serialized histogram.
@@ -26,103 +27,53 @@ pub fn write_run(runs: &Group, name: &str, record: &RunRecord) -> Result<()> {
     attr_scalar(&run, "burn_in", info.burn_in as u64)?;
     attr_str(&run, "policy", &info.policy)?;
 
-    let meta = group(&run, "meta")?;
+    let mut axes = Axes::new(&run);
+    let t = record.series.periods;
+    let periods: Vec<u64> = (0..t as u64).collect();
+    axes.put(&var::PERIOD, &periods, &[t])?;
+    axes.put_strings(&var::SERIES_TYPE, &info.type_names)?;
     let m = info.reward_values.len();
-    let k = info.type_names.len();
-    dataset(
-        &meta,
-        "reward_values",
-        &info.reward_values,
-        &[m],
-        "tokens",
-        "the reward set R",
-    )?;
-    string_dataset(
-        &meta,
-        "type_names",
-        &info.type_names,
-        "1",
-        "agent type names, in type order",
-    )?;
+    axes.put(&var::SERIES_REWARD, &info.reward_values, &[m])?;
+    axes.put(&var::REWARD_VALUES, &info.reward_values, &[m])?;
+    axes.put_strings(&var::TYPE_NAMES, &info.type_names)?;
 
-    write_series(&run, record)?;
-    write_fairness(&run, record)?;
+    write_series(&mut axes, record)?;
+    write_fairness(&mut axes, record)?;
 
     let types = group(&run, "types")?;
+    let tokens = !record.leavers.credited.is_empty();
     for (i, type_name) in info.type_names.iter().enumerate() {
         let g = group(&types, type_name)?;
-        write_histogram(
-            &g,
-            "lifetime_reward",
-            &record.leavers.lifetime_reward[i],
-            1.0 / LIFETIME_UNITS_PER_TOKEN,
-            "tokens",
-            "total reward paid to each agent over its stay (agents that arrived at period >= 0 and left before the end)",
-        )?;
-        write_histogram(
-            &g,
-            "tenure",
-            &record.leavers.tenure[i],
-            1.0,
-            "periods",
-            "periods each agent stayed (agents that arrived at period >= 0 and left before the end)",
-        )?;
+        for h in &HISTOGRAMS {
+            let (values, scale) = match h.name {
+                "lifetime_reward" => (
+                    &record.leavers.lifetime_reward[i],
+                    1.0 / LIFETIME_UNITS_PER_TOKEN,
+                ),
+                "tenure" => (&record.leavers.tenure[i], 1.0),
+                "credited_per_period" if tokens => (&record.leavers.credited[i], 1.0),
+                "balance_at_end" if tokens => (&record.leavers.balance_at_end[i], 1.0),
+                _ => continue,
+            };
+            write_histogram(&g, h, values, scale)?;
+        }
     }
 
-    if !record.leavers.credited.is_empty() {
-        for (i, type_name) in info.type_names.iter().enumerate() {
-            let g = types
-                .group(type_name)
-                .map_err(Error::hdf5("opening a type group"))?;
-            write_histogram(
-                &g,
-                "credited_per_period",
-                &record.leavers.credited[i],
-                1.0,
-                "tokens",
-                "tokens credited to an agent in a period (every agent-period from period 0 on)",
-            )?;
-            write_histogram(
-                &g,
-                "balance_at_end",
-                &record.leavers.balance_at_end[i],
-                1.0,
-                "tokens",
-                "token balances of the agents present at the end",
-            )?;
-        }
-    }
     if !info.budget_years.is_empty() {
-        let budget = group(&run, "budget")?;
         let years = &info.budget_years;
         let n = years.len();
-        let mut axes = Axes::new();
         let index: Vec<u64> = (0..n as u64).collect();
-        axes.numeric(&budget, "year", &index, "year", "budget year (0 = first)")?;
-        for (name, values, description) in [
-            (
-                "budget",
-                years.iter().map(|y| y.budget).collect::<Vec<_>>(),
-                "B_y: the year's budget for real goods",
-            ),
-            (
-                "cost",
-                years.iter().map(|y| y.cost).collect(),
-                "C_y: cash cost of real goods redeemed in the year",
-            ),
-            (
-                "penalty",
-                years.iter().map(|y| y.penalty).collect(),
-                "kappa_o (C-B)^+ + kappa_u (B-C)^+",
-            ),
-        ] {
-            let ds = dataset(&budget, name, &values, &[n], "yuan", description)?;
-            axes.attach(&ds, &["year"])?;
-        }
+        axes.put(&var::YEAR, &index, &[n])?;
+        let budget: Vec<f64> = years.iter().map(|y| y.budget).collect();
+        axes.put(&var::BUDGET, &budget, &[n])?;
+        let cost: Vec<f64> = years.iter().map(|y| y.cost).collect();
+        axes.put(&var::COST, &cost, &[n])?;
+        let penalty: Vec<f64> = years.iter().map(|y| y.penalty).collect();
+        axes.put(&var::PENALTY, &penalty, &[n])?;
     }
 
     if !info.events.is_empty() {
-        write_events(&run, &info.events)?;
+        write_events(&mut axes, &info.events)?;
     }
 
     let summary = group(&run, "summary")?;
@@ -146,118 +97,34 @@ pub fn write_run(runs: &Group, name: &str, record: &RunRecord) -> Result<()> {
         "description",
         "steady-state means over the periods after warmup; *_se are batch-means standard errors",
     )?;
-    let _ = k;
     Ok(())
 }
 
-/// The reward axis R of a group's datasets.
-fn reward_axis(axes: &mut Axes, g: &Group, info: &RunInfo) -> Result<()> {
-    axes.numeric(
-        g,
-        "reward",
-        &info.reward_values,
-        "tokens",
-        "reward value R[j]",
-    )
-}
-
-fn write_series(run: &Group, record: &RunRecord) -> Result<()> {
+fn write_series(axes: &mut Axes, record: &RunRecord) -> Result<()> {
     let s = &record.series;
-    let info = &record.info;
     let (t, k, m) = (s.periods, s.types, s.rewards);
-    let g = group(run, "series")?;
-    let mut axes = Axes::new();
-    let periods: Vec<u64> = (0..t as u64).collect();
-    axes.numeric(
-        &g,
-        "period",
-        &periods,
-        "period",
-        "period index t (0 = first recorded period)",
-    )?;
-    axes.labels(&g, "type", &info.type_names, "agent type")?;
-    reward_axis(&mut axes, &g, info)?;
-    let counts = [
-        (
-            "active",
-            &s.active,
-            "N_k(t): agents of type k present and paid in period t",
-        ),
-        (
-            "arrivals",
-            &s.arrivals,
-            "agents of type k arriving in period t",
-        ),
-        (
-            "departures",
-            &s.departures,
-            "agents of type k leaving at the end of period t",
-        ),
-    ];
-    for (name, values, description) in counts {
-        let ds = dataset(&g, name, values, &[t, k], "agents", description)?;
-        axes.attach(&ds, &["period", "type"])?;
-    }
-    let ds = dataset(
-        &g,
-        "reward_counts",
-        &s.reward_counts,
-        &[t, k, m],
-        "agents",
-        "agents of type k paid reward R[j] in period t",
-    )?;
-    axes.attach(&ds, &["period", "type", "reward"])?;
+    axes.put(&var::ACTIVE, &s.active, &[t, k])?;
+    axes.put(&var::ARRIVALS, &s.arrivals, &[t, k])?;
+    axes.put(&var::DEPARTURES, &s.departures, &[t, k])?;
+    axes.put(&var::REWARD_COUNTS, &s.reward_counts, &[t, k, m])?;
     if !s.pair_counts.is_empty() {
-        let ds = dataset(
-            &g,
-            "pair_counts",
-            &s.pair_counts,
-            &[t, k, m, m],
-            "agents",
-            "agents of type k present for at least two periods, paid R[i] in period t and R[j] in t-1 (two-period memory only)",
-        )?;
-        axes.attach(&ds, &["period", "type", "reward", "reward"])?;
+        axes.put(&var::PAIR_COUNTS, &s.pair_counts, &[t, k, m, m])?;
     }
-    let money = [
-        (
-            "revenue",
-            &s.revenue,
-            "theta * f(N/theta): revenue of the whole market in period t",
-        ),
-        (
-            "reward_cost",
-            &s.reward_cost,
-            "c * sum of rewards paid in period t",
-        ),
-        (
-            "profit",
-            &s.profit,
-            "revenue - reward_cost (divide by theta for the normalized profit)",
-        ),
-    ];
-    for (name, values, description) in money {
-        let ds = dataset(&g, name, values, &[t], "money", description)?;
-        axes.attach(&ds, &["period"])?;
-    }
-    let ds = dataset(
-        &g,
-        "policy_dist",
-        &s.policy_dist,
-        &[t, m],
-        "probability",
-        "distribution over R announced by the policy in period t (NaN rows: per-agent rewards)",
-    )?;
-    axes.attach(&ds, &["period", "reward"])?;
+    axes.put(&var::REVENUE, &s.revenue, &[t])?;
+    axes.put(&var::REWARD_COST, &s.reward_cost, &[t])?;
+    axes.put(&var::PROFIT, &s.profit, &[t])?;
+    axes.put(&var::POLICY_DIST, &s.policy_dist, &[t, m])?;
     if let Some(tokens) = &s.tokens {
-        write_token_series(&g, &mut axes, tokens, &info.good_names)?;
+        write_token_series(axes, tokens, k, &record.info.good_names)?;
     }
     Ok(())
 }
 
 /// The scheduled events, one row each.
-fn write_events(run: &Group, events: &[crate::config::EventConfig]) -> Result<()> {
-    let g = group(run, "events")?;
+fn write_events(axes: &mut Axes, events: &[crate::config::EventConfig]) -> Result<()> {
     let n = events.len();
+    let index: Vec<u64> = (0..n as u64).collect();
+    axes.put(&var::EVENT, &index, &[n])?;
     let names: Vec<String> = events.iter().map(|e| e.name.clone()).collect();
     let keys: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
     let start: Vec<i64> = events.iter().map(|e| e.window().start() as i64).collect();
@@ -273,296 +140,96 @@ fn write_events(run: &Group, events: &[crate::config::EventConfig]) -> Result<()
             _ => String::new(),
         })
         .collect();
-    string_dataset(&g, "name", &names, "1", "event label")?;
-    string_dataset(&g, "key", &keys, "1", "configuration key changed")?;
-    dataset(
-        &g,
-        "start",
-        &start,
-        &[n],
-        "period",
-        "first period the change applies",
-    )?;
-    dataset(
-        &g,
-        "end",
-        &end,
-        &[n],
-        "period",
-        "last period it applies (-1: to the end of the run)",
-    )?;
-    string_dataset(&g, "change", &change, "1", "x factor, or = new value")?;
+    axes.put_strings(&var::EVENT_NAME, &names)?;
+    axes.put_strings(&var::EVENT_KEY, &keys)?;
+    axes.put(&var::EVENT_START, &start, &[n])?;
+    axes.put(&var::EVENT_END, &end, &[n])?;
+    axes.put_strings(&var::EVENT_CHANGE, &change)?;
     Ok(())
 }
 
 /// The token economy's series, levers and per-good sales.
-fn write_token_series(g: &Group, axes: &mut Axes, t: &TokenSeries, goods: &[String]) -> Result<()> {
+fn write_token_series(axes: &mut Axes, t: &TokenSeries, k: usize, goods: &[String]) -> Result<()> {
     let n = t.tasks.len();
-    let tokens = [
-        (
-            "issuance",
-            &t.issuance,
-            "tokens",
-            "I_t: tokens credited (earned for tasks plus policy rewards)",
-        ),
-        (
-            "redeemed_real",
-            &t.redeemed_real,
-            "tokens",
-            "tokens spent on real goods",
-        ),
-        (
-            "redeemed_virtual",
-            &t.redeemed_virtual,
-            "tokens",
-            "tokens spent on virtual goods",
-        ),
-        (
-            "float",
-            &t.float,
-            "tokens",
-            "K_t = K_(t-1) + I_t - R_t - F_t: tokens outstanding after period t",
-        ),
-        (
-            "forfeited",
-            &t.forfeited,
-            "tokens",
-            "F_t: balances forfeited by leavers",
-        ),
-        (
-            "dormant_float",
-            &t.dormant_float,
-            "tokens",
-            "the part of float held by agents who left (kept, never redeemed); active float = float - dormant_float",
-        ),
-        ("tasks", &t.tasks, "tasks", "tasks completed"),
-    ];
-    for (name, values, units, description) in tokens {
-        let ds = dataset(g, name, values, &[n], units, description)?;
-        axes.attach(&ds, &["period"])?;
+    for (v, values) in [
+        (&var::ISSUANCE, &t.issuance),
+        (&var::REDEEMED_REAL, &t.redeemed_real),
+        (&var::REDEEMED_VIRTUAL, &t.redeemed_virtual),
+        (&var::FLOAT, &t.float),
+        (&var::FORFEITED, &t.forfeited),
+        (&var::DORMANT_FLOAT, &t.dormant_float),
+        (&var::TASKS, &t.tasks),
+    ] {
+        axes.put(v, values, &[n])?;
     }
-    let reals = [
-        (
-            "cash_cost",
-            &t.cash_cost,
-            "yuan",
-            "cash cost of real goods redeemed",
-        ),
-        (
-            "purchasing_power",
-            &t.purchasing_power,
-            "1",
-            "pi_t = sum_j s_j p_ref_j / p_j: what a token buys, relative to reference prices, weighted by last period's token-spend shares (1 when effort responds to issuance alone)",
-        ),
-        (
-            "incentive_value",
-            &t.incentive_value,
-            "yuan",
-            "V_t = economy.task_value x tasks: value of the tasks done",
-        ),
-    ];
-    for (name, values, units, description) in reals {
-        let ds = dataset(g, name, values, &[n], units, description)?;
-        axes.attach(&ds, &["period"])?;
+    for (v, values) in [
+        (&var::CASH_COST, &t.cash_cost),
+        (&var::PURCHASING_POWER, &t.purchasing_power),
+        (&var::INCENTIVE_VALUE, &t.incentive_value),
+    ] {
+        axes.put(v, values, &[n])?;
     }
-    let levers = group(g, "levers")?;
-    let names = [
-        (
-            "issuance_rate",
-            "tokens per task",
-            "lever 1: tokens issued per task",
-        ),
-        (
-            "real_price_mult",
-            "1",
-            "lever 2: multiplier on real goods' reference prices",
-        ),
-        (
-            "virtual_price_mult",
-            "1",
-            "lever 3: multiplier on virtual goods' reference prices (the valve)",
-        ),
-    ];
-    for (i, (name, units, description)) in names.iter().enumerate() {
-        let recommended: Vec<f64> = t.recommended_levers.iter().map(|l| l[i]).collect();
-        let ds = dataset(
-            &levers,
-            &format!("recommended_{name}"),
-            &recommended,
-            &[n],
-            units,
-            &format!("{description}, as recommended before operator overrides (the configured lever: no controller yet)"),
-        )?;
-        axes.attach(&ds, &["period"])?;
+    for (i, (implemented, recommended, _)) in LEVERS.iter().enumerate() {
+        let values: Vec<f64> = t.recommended_levers.iter().map(|l| l[i]).collect();
+        axes.put(recommended, &values, &[n])?;
         let values: Vec<f64> = t.levers.iter().map(|l| l[i]).collect();
-        let ds = dataset(
-            &levers,
-            name,
-            &values,
-            &[n],
-            units,
-            &format!("{description}, as implemented"),
-        )?;
-        axes.attach(&ds, &["period"])?;
+        axes.put(implemented, &values, &[n])?;
     }
     if t.deviation_source.len() == n {
-        for (i, (name, _, _)) in names.iter().enumerate() {
+        for (i, (_, _, trace)) in LEVERS.iter().enumerate() {
             let values: Vec<i32> = t.deviation_source.iter().map(|l| l[i]).collect();
-            let ds = dataset(
-                &levers,
-                &format!("deviation_{name}"),
-                &values,
-                &[n],
-                "1",
-                "the override trace: index into deviation_sources of the operator source (scheduled override or operator model) that moved this lever away from the recommendation in period t; -1: the recommendation was implemented",
-            )?;
-            axes.attach(&ds, &["period"])?;
+            axes.put(trace, &values, &[n])?;
         }
         if !t.deviation_sources.is_empty() {
-            string_dataset(
-                &levers,
-                "deviation_sources",
-                &t.deviation_sources,
-                "1",
-                "where each deviation source is configured: overrides.N or operators.N",
-            )?;
-            string_dataset(
-                &levers,
-                "deviation_kinds",
-                &t.deviation_kinds,
-                "1",
-                "each deviation source's kind label (information, discretion, adherence, or an override's kind)",
-            )?;
+            axes.put_strings(&var::DEVIATION_SOURCES, &t.deviation_sources)?;
+            axes.put_strings(&var::DEVIATION_KINDS, &t.deviation_kinds)?;
         }
     }
     if t.class_levers.len() == n {
-        for (c, class) in ["A", "B", "C", "D"].iter().enumerate() {
+        for (c, v) in CLASS_LEVERS.iter().enumerate() {
             let values: Vec<f64> = t.class_levers.iter().map(|l| l[c]).collect();
-            let ds = dataset(
-                &levers,
-                &format!("class_{class}_price_mult"),
-                &values,
-                &[n],
-                "1",
-                &format!(
-                    "multiplier on the prices of class-{class} real goods, on top of real_price_mult (steer.real_prices = \"by_class\"; 1 otherwise)"
-                ),
-            )?;
-            axes.attach(&ds, &["period"])?;
+            axes.put(v, &values, &[n])?;
         }
     }
     // Per type, [T][K] (interfaces.md 4.2): any per-type rate (pay per
     // task, value per token) can be recomputed from these.
-    let k = t.tasks_by_type.len().checked_div(n).unwrap_or(0);
-    let by_type = [
-        (
-            "tasks_by_type",
-            &t.tasks_by_type,
-            "tasks",
-            "tasks completed by agents of type k in period t",
-        ),
-        (
-            "task_tokens_by_type",
-            &t.task_tokens_by_type,
-            "tokens",
-            "tokens credited for tasks (issuance_rate x tasks, rounded) to type k in period t",
-        ),
-        (
-            "bonus_tokens_by_type",
-            &t.bonus_tokens_by_type,
-            "tokens",
-            "tokens credited as policy rewards (bonus) to type k in period t",
-        ),
-        (
-            "redeemed_real_by_type",
-            &t.redeemed_real_by_type,
-            "tokens",
-            "tokens type k spent on real goods in period t",
-        ),
-        (
-            "redeemed_virtual_by_type",
-            &t.redeemed_virtual_by_type,
-            "tokens",
-            "tokens type k spent on virtual goods in period t",
-        ),
-    ];
-    for (name, values, units, description) in by_type {
-        let ds = dataset(g, name, values, &[n, k], units, description)?;
-        axes.attach(&ds, &["period", "type"])?;
+    for (v, values) in [
+        (&var::TASKS_BY_TYPE, &t.tasks_by_type),
+        (&var::TASK_TOKENS_BY_TYPE, &t.task_tokens_by_type),
+        (&var::BONUS_TOKENS_BY_TYPE, &t.bonus_tokens_by_type),
+        (&var::REDEEMED_REAL_BY_TYPE, &t.redeemed_real_by_type),
+        (&var::REDEEMED_VIRTUAL_BY_TYPE, &t.redeemed_virtual_by_type),
+    ] {
+        axes.put(v, values, &[n, k])?;
     }
-    let values = [
+    for (v, values) in [
+        (&var::REAL_VALUE_BY_TYPE, &t.real_value_by_type),
+        (&var::VIRTUAL_VALUE_BY_TYPE, &t.virtual_value_by_type),
         (
-            "real_value_by_type",
-            &t.real_value_by_type,
-            "cash value (yuan, at cash cost) of the real goods type k bought in period t",
+            &var::REDEEMED_AT_REFERENCE_BY_TYPE,
+            &t.redeemed_at_reference_by_type,
         ),
-        (
-            "virtual_value_by_type",
-            &t.virtual_value_by_type,
-            "value (yuan, at mall.goods.N.value, default 0) of the virtual goods type k bought in period t",
-        ),
-    ];
-    for (name, values, description) in values {
-        let ds = dataset(g, name, values, &[n, k], "yuan", description)?;
-        axes.attach(&ds, &["period", "type"])?;
+    ] {
+        axes.put(v, values, &[n, k])?;
     }
-    let ds = dataset(
-        g,
-        "redeemed_at_reference_by_type",
-        &t.redeemed_at_reference_by_type,
-        &[n, k],
-        "tokens",
-        "tokens type k's purchases in period t would have cost at reference prices (purchasing power = this / tokens redeemed)",
-    )?;
-    axes.attach(&ds, &["period", "type"])?;
-    axes.labels(g, "good", goods, "good of the mall")?;
-    let ds = dataset(
-        g,
-        "sales",
-        &t.sales,
-        &[n, t.goods],
-        "units",
-        "units of good j sold in period t",
-    )?;
-    axes.attach(&ds, &["period", "good"])?;
+    axes.put_strings(&var::GOOD, goods)?;
+    axes.put(&var::SALES, &t.sales, &[n, t.goods])?;
     Ok(())
 }
 
-fn write_fairness(run: &Group, record: &RunRecord) -> Result<()> {
+fn write_fairness(axes: &mut Axes, record: &RunRecord) -> Result<()> {
     let f = &record.fairness;
-    let g = group(run, "fairness")?;
     let k = f.reward_dist.len();
     let m = f.reward_dist.first().map_or(0, Vec::len);
     let info = &record.info;
-    let mut axes = Axes::new();
-    axes.labels(&g, "type", &info.type_names, "agent type")?;
-    axes.labels(
-        &g,
-        "other_type",
-        &info.type_names,
-        "agent type compared with",
-    )?;
-    reward_axis(&mut axes, &g, info)?;
+    axes.put_strings(&var::FAIRNESS_TYPE, &info.type_names)?;
+    axes.put_strings(&var::FAIRNESS_OTHER_TYPE, &info.type_names)?;
+    axes.put(&var::FAIRNESS_REWARD, &info.reward_values, &[m])?;
     let flat: Vec<f64> = f.reward_dist.iter().flatten().copied().collect();
-    let ds = dataset(
-        &g,
-        "reward_dist",
-        &flat,
-        &[k, m],
-        "probability",
-        "q_k(r): fraction of type k's agent-periods after warmup paid reward R[j]",
-    )?;
-    axes.attach(&ds, &["type", "reward"])?;
+    axes.put(&var::REWARD_DIST, &flat, &[k, m])?;
     let tv: Vec<f64> = f.tv_distance.iter().flatten().copied().collect();
-    let ds = dataset(
-        &g,
-        "tv_distance",
-        &tv,
-        &[k, k],
-        "probability",
-        "total-variation distance between types' reward_dist",
-    )?;
-    axes.attach(&ds, &["type", "other_type"])?;
+    axes.put(&var::TV_DISTANCE, &tv, &[k, k])?;
+    let g = axes.subgroup("fairness")?;
     attr_scalar(&g, "max_tv", f.max_tv)?;
     attr_scalar(&g, "max_abs_gap", f.max_abs_gap)?;
     attr_scalar(&g, "epsilon", f.epsilon)?;
@@ -574,16 +241,16 @@ fn write_fairness(run: &Group, record: &RunRecord) -> Result<()> {
     Ok(())
 }
 
-/// A histogram as a group: serialized V2 bytes and a [Q, 2] quantile table
-/// in natural units (`scale` converts recorded integers to them).
+/// A histogram as a group: the standard compressed V2 bytes and a
+/// [quantile, column] table in natural units (`scale` converts recorded
+/// integers to them), with its two axes as dimension scales.
 fn write_histogram(
     parent: &Group,
-    name: &str,
+    spec: &HistogramVariable,
     h: &Histogram<u64>,
     scale: f64,
-    units: &str,
-    description: &str,
 ) -> Result<()> {
+    let (name, units, description) = (spec.name, spec.units, spec.description);
     let g = group(parent, name)?;
     let mut bytes = Vec::new();
     // The standard compressed V2 form (cookie 0x1c849304), which every
@@ -599,6 +266,23 @@ fn write_histogram(
         "bytes",
         &format!("HdrHistogram, standard compressed V2 encoding (Python: hdrh.histogram.HdrHistogram.decode(base64.b64encode(raw))); recorded integers are {units} / {scale}"),
     )?;
+    let quantile = dataset(
+        &g,
+        "quantile",
+        &QUANTILES,
+        &[QUANTILES.len()],
+        "1",
+        "quantile level",
+    )?;
+    set_scale(&quantile, "quantile")?;
+    let column = string_dataset(
+        &g,
+        "column",
+        &["quantile".to_string(), "value".to_string()],
+        "1",
+        "columns of the quantile table",
+    )?;
+    set_scale(&column, "column")?;
     let empty = h.is_empty();
     let table: Vec<f64> = QUANTILES
         .iter()
@@ -611,7 +295,7 @@ fn write_histogram(
             [q, v]
         })
         .collect();
-    dataset(
+    let ds = dataset(
         &g,
         "quantiles",
         &table,
@@ -619,6 +303,8 @@ fn write_histogram(
         units,
         "columns: quantile, value (3 significant digits)",
     )?;
+    attach_scale(&ds, &quantile, 0)?;
+    attach_scale(&ds, &column, 1)?;
     attr_scalar(&g, "count", h.len())?;
     attr_scalar(&g, "mean", if empty { f64::NAN } else { h.mean() * scale })?;
     attr_scalar(&g, "value_scale", scale)?;

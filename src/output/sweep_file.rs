@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use hdf5::types::VarLenUnicode;
 use hdf5::{File, Group};
 
+use super::dimensions::{attach_scale, set_scale};
 use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
-use super::{utc_now, PendingFile};
+use super::schema::{summary_column, var};
+use super::{utc_now, write_file_attrs, PendingFile};
 use crate::error::{Error, Result};
 
 fn h5(context: &str) -> impl FnOnce(hdf5::Error) -> Error + '_ {
@@ -129,7 +131,7 @@ pub fn write_summary(file: &File) -> Result<()> {
     // Type names: the union over runs, in order of first appearance.
     let mut type_names: Vec<String> = Vec::new();
     let names_of = |g: &Group| -> Vec<String> {
-        g.dataset("meta/type_names")
+        g.dataset(var::TYPE_NAMES.path)
             .and_then(|d| d.read_raw::<VarLenUnicode>())
             .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
             .unwrap_or_default()
@@ -143,22 +145,16 @@ pub fn write_summary(file: &File) -> Result<()> {
     }
     let summary = group(file, "summary")?;
     let n = groups.len();
-    let u64_col = |name: &str, f: &dyn Fn(&Group) -> u64, desc: &str| -> Result<()> {
-        let v: Vec<u64> = groups.iter().map(f).collect();
-        dataset(&summary, name, &v, &[n], "1", desc).map(|_| ())
+    // The fixed columns take their units and descriptions from the schema.
+    let fixed = |name: &str| summary_column(name).expect("a fixed /summary column");
+    let u64_col = |name: &str| -> Result<()> {
+        let v: Vec<u64> = groups.iter().map(|g| read_u64(g, name)).collect();
+        let (_, units, desc) = fixed(name);
+        dataset(&summary, name, &v, &[n], units, desc).map(|_| ())
     };
-    u64_col("run", &|g| read_u64(g, "run"), "run index in the sweep")?;
-    u64_col("point", &|g| read_u64(g, "point"), "grid point index")?;
-    u64_col(
-        "replication",
-        &|g| read_u64(g, "replication"),
-        "replication within the point",
-    )?;
-    u64_col(
-        "seed",
-        &|g| read_u64(g, "seed"),
-        "the run's seed, derived from the root seed and the run index",
-    )?;
+    for name in ["run", "point", "replication", "seed"] {
+        u64_col(name)?;
+    }
     for (i, key) in keys.iter().enumerate() {
         let raw: Vec<String> = groups
             .iter()
@@ -216,39 +212,20 @@ pub fn write_summary(file: &File) -> Result<()> {
             .map(|g| g.group(sub).map_or(f64::NAN, |s| read_f64(&s, attr)))
             .collect()
     };
-    for (sub, attr, units, desc) in [
-        (
-            "summary",
-            "mean_profit_per_scale",
-            "money",
-            "normalized profit per period after warm-up",
-        ),
-        (
-            "summary",
-            "mean_profit_per_scale_se",
-            "money",
-            "its batch-means standard error",
-        ),
-        (
-            "fairness",
-            "max_abs_gap",
-            "probability",
-            "max over type pairs and rewards of |q_k(r) - q_k'(r)|",
-        ),
-        (
-            "fairness",
-            "max_tv",
-            "probability",
-            "largest total-variation distance between types",
-        ),
+    for (sub, attr) in [
+        ("summary", "mean_profit_per_scale"),
+        ("summary", "mean_profit_per_scale_se"),
+        ("fairness", "max_abs_gap"),
+        ("fairness", "max_tv"),
     ] {
+        let (_, units, desc) = fixed(attr);
         dataset(&summary, attr, &from(sub, attr), &[n], units, desc)?;
     }
     // Token economy headline results (NaN for runs without an economy).
     let series_f64 = |g: &Group, name: &str| -> Option<Vec<f64>> {
         g.dataset(name).and_then(|d| d.read_raw::<f64>()).ok()
     };
-    if groups.iter().any(|g| g.dataset("series/float").is_ok()) {
+    if groups.iter().any(|g| g.dataset(var::FLOAT.path).is_ok()) {
         let total = |name: &str| -> Vec<f64> {
             groups
                 .iter()
@@ -258,57 +235,24 @@ pub fn write_summary(file: &File) -> Result<()> {
         let ending: Vec<f64> = groups
             .iter()
             .map(|g| {
-                series_f64(g, "series/float")
+                series_f64(g, var::FLOAT.path)
                     .and_then(|v| v.last().copied())
                     .unwrap_or(f64::NAN)
             })
             .collect();
-        dataset(
-            &summary,
-            "cash_cost",
-            &total("series/cash_cost"),
-            &[n],
-            "yuan",
-            "total cash cost of real goods over the run",
-        )?;
-        for (name, desc) in [
-            ("issuance", "total tokens credited over the run"),
-            (
-                "redeemed_real",
-                "total tokens redeemed for real goods over the run",
-            ),
-            (
-                "redeemed_virtual",
-                "total tokens redeemed for virtual goods over the run",
-            ),
-            ("tasks", "total tasks completed over the run"),
+        for (name, series) in [
+            ("cash_cost", &var::CASH_COST),
+            ("issuance", &var::ISSUANCE),
+            ("redeemed_real", &var::REDEEMED_REAL),
+            ("redeemed_virtual", &var::REDEEMED_VIRTUAL),
+            ("tasks", &var::TASKS),
+            ("budget_penalty", &var::PENALTY),
         ] {
-            let units = if name == "tasks" { "tasks" } else { "tokens" };
-            dataset(
-                &summary,
-                name,
-                &total(&format!("series/{name}")),
-                &[n],
-                units,
-                desc,
-            )?;
+            let (_, units, desc) = fixed(name);
+            dataset(&summary, name, &total(series.path), &[n], units, desc)?;
         }
-        dataset(
-            &summary,
-            "budget_penalty",
-            &total("budget/penalty"),
-            &[n],
-            "yuan",
-            "total budget penalty over the closed budget years",
-        )?;
-        dataset(
-            &summary,
-            "ending_float",
-            &ending,
-            &[n],
-            "tokens",
-            "tokens outstanding after the last period",
-        )?;
+        let (_, units, desc) = fixed("ending_float");
+        dataset(&summary, "ending_float", &ending, &[n], units, desc)?;
     }
     let verdict: Vec<String> = groups
         .iter()
@@ -319,23 +263,30 @@ pub fn write_summary(file: &File) -> Result<()> {
                 .unwrap_or_default()
         })
         .collect();
-    string_dataset(
-        &summary,
-        "verdict",
-        &verdict,
-        "1",
-        "fair / unfair (empty for failed runs)",
-    )?;
     let status: Vec<String> = groups
         .iter()
         .map(|g| read_str(g, "status").unwrap_or_default())
         .collect();
-    string_dataset(&summary, "status", &status, "1", "ok, or error")?;
     let errors: Vec<String> = groups
         .iter()
         .map(|g| read_str(g, "error").unwrap_or_default())
         .collect();
-    string_dataset(&summary, "error", &errors, "1", "the error of a failed run")?;
+    for (name, values) in [("verdict", verdict), ("status", status), ("error", errors)] {
+        let (_, units, desc) = fixed(name);
+        string_dataset(&summary, name, &values, units, desc)?;
+    }
+    // One row per run: `run` is the table's dimension scale, attached to
+    // every other column, so xarray reads /summary as one table.
+    let run = summary.dataset("run").map_err(h5("opening /summary/run"))?;
+    set_scale(&run, "run")?;
+    for name in summary.member_names().map_err(h5("listing /summary"))? {
+        if name != "run" {
+            let ds = summary
+                .dataset(&name)
+                .map_err(h5("opening a /summary column"))?;
+            attach_scale(&ds, &run, 0)?;
+        }
+    }
     Ok(())
 }
 
@@ -425,8 +376,7 @@ pub fn merge(target: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
     let pending = PendingFile::new(target)?;
     {
         let out = File::create(pending.path()).map_err(h5("creating the merged file"))?;
-        attr_str(&out, "tokensim_version", env!("CARGO_PKG_VERSION"))?;
-        attr_str(&out, "kind", "sweep")?;
+        write_file_attrs(&out, "sweep")?;
         attr_str(&out, "sweep_fingerprint", &identity.fingerprint)?;
         attr_str(&out, "sweep_toml", &identity.sweep_toml)?;
         attr_scalar(&out, "total_runs", identity.total_runs as u64)?;
