@@ -166,7 +166,8 @@ fn init_writes_templates_that_validate_and_never_replaces_a_file() {
 
 /// issue 14, point 3: `export --csv` carries the token economy — every
 /// token series in long form (`tokens.csv`) and the budget years
-/// (`budget.csv`) — and its totals match the run's own summary.
+/// (`budget.csv`) — and its totals match the run's own summary;
+/// `--parquet` writes the same tables.
 #[test]
 fn export_carries_every_token_series() {
     let dir = tempfile::tempdir().unwrap();
@@ -242,4 +243,73 @@ fn export_carries_every_token_series() {
         .any(|r| r[4] == "tasks_by_type" && r[2] == "occasional"));
     let budget = std::fs::read_to_string(csv.join("budget.csv")).unwrap();
     assert_eq!(budget.lines().count(), 3, "{budget}"); // header and two years
+
+    // The same tables as Parquet: same columns, rows and values.
+    let pq = dir.path().join("pq");
+    let (code, _, stderr) = tokensim(
+        &[
+            "export",
+            out.to_str().unwrap(),
+            "--parquet",
+            pq.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    for table in [
+        "series",
+        "tokens",
+        "budget",
+        "events",
+        "deviation_sources",
+        "fairness",
+        "histograms",
+        "summary",
+    ] {
+        assert!(
+            pq.join(format!("{table}.parquet")).exists(),
+            "{table}.parquet"
+        );
+    }
+    use arrow_array::{Array, Float64Array, StringArray};
+    let file = std::fs::File::open(pq.join("tokens.parquet")).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let (mut n, mut issuance, mut nulls) = (0, 0.0, 0);
+    for batch in reader {
+        let batch = batch.unwrap();
+        let names: Vec<String> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(
+            names,
+            ["run", "period", "type", "good", "variable", "value"]
+        );
+        let variable = batch
+            .column(4)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        let value = batch
+            .column(5)
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .unwrap();
+        nulls += batch.column(2).null_count();
+        for i in 0..batch.num_rows() {
+            if variable.value(i) == "issuance" {
+                issuance += value.value(i);
+            }
+        }
+        n += batch.num_rows();
+    }
+    assert_eq!(n, rows.len());
+    assert_eq!(issuance, total("issuance"));
+    // Per-period series have no type: nulls, not empty strings.
+    assert_eq!(nulls, rows.iter().filter(|r| r[2].is_empty()).count());
 }

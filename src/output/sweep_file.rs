@@ -333,7 +333,7 @@ pub fn merge(target: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
                 .and_then(|a| a.read_scalar::<VarLenUnicode>())
                 .map(|s| s.as_str().to_string());
             match status.as_deref() {
-                Ok("ok") if g.dataset("series/active").is_ok() => {}
+                Ok("ok") if g.dataset(var::ACTIVE.path).is_ok() => {}
                 Ok("error") => {}
                 Ok("ok") => {
                     return Err(Error::Input(format!(

@@ -14,6 +14,8 @@ use plotters::prelude::*;
 
 use crate::audit::{audit_file, open, read_run, AuditOptions};
 use crate::error::{Error, Result};
+use crate::output::schema::{var, Variable, CLASS_LEVERS, LEVERS};
+use crate::output::RunReader;
 
 /// Pixel size of every chart.
 const SIZE: (u32, u32) = (900, 500);
@@ -534,19 +536,17 @@ fn token_figures(
     options: &ReportOptions,
     figures: &mut Vec<Figure>,
 ) -> Result<()> {
-    let Ok(series) = file.group(&format!("runs/{id}/series")) else {
+    let Ok(run) = RunReader::new(file, &file.filename(), id) else {
         return Ok(());
     };
-    let read = |name: &str| -> Option<Vec<f64>> {
-        let ds = series.dataset(name).ok()?;
-        // As f64 for every stored type (u64 counts convert exactly below 2^53).
-        ds.read_raw::<f64>().ok()
-    };
+    // As f64 for every stored type (u64 counts convert exactly below 2^53);
+    // a malformed series is an error, a missing one (a paper run) is none.
+    let read = |v: &Variable| -> Result<Option<Vec<f64>>> { run.maybe_numbers(v) };
     let (Some(issuance), Some(real), Some(virt), Some(float)) = (
-        read("issuance"),
-        read("redeemed_real"),
-        read("redeemed_virtual"),
-        read("float"),
+        read(&var::ISSUANCE)?,
+        read(&var::REDEEMED_REAL)?,
+        read(&var::REDEEMED_VIRTUAL)?,
+        read(&var::FLOAT)?,
     ) else {
         return Ok(());
     };
@@ -577,7 +577,7 @@ fn token_figures(
         caption: "Issuance I_t (tasks and rewards credited) and redemption R_t by channel.".into(),
     });
     let mut float_lines = vec![line("float K_t", &float)];
-    if let Some(dormant) = read("dormant_float") {
+    if let Some(dormant) = read(&var::DORMANT_FLOAT)? {
         let active: Vec<f64> = float.iter().zip(&dormant).map(|(k, d)| k - d).collect();
         float_lines.push(line("active float", &active));
         float_lines.push(line("dormant float (leavers' balances)", &dormant));
@@ -626,21 +626,18 @@ fn token_figures(
             None => "K_t = K_(t-1) + I_t - R_t - F_t after each period, split into the active float (balances of couriers present) and the dormant float (leavers' balances, never spent).".into(),
         },
     });
-    let levers = crate::model::operators::LEVER_NAMES;
     let mut lever_lines: Vec<charts::TraceLine> = Vec::new();
-    for (c, l) in levers.iter().enumerate() {
-        if let (Some(implemented), Some(recommended)) = (
-            read(&format!("levers/{l}")),
-            read(&format!("levers/recommended_{l}")),
-        ) {
+    for (c, (in_force, advised, _)) in LEVERS.iter().enumerate() {
+        let l = in_force.name();
+        if let (Some(implemented), Some(recommended)) = (read(in_force)?, read(advised)?) {
             let (a, b) = (line(l, &implemented), line(l, &recommended));
             lever_lines.push((format!("{l} in force"), a.1, false, c));
             lever_lines.push((format!("{l} recommended"), b.1, true, c));
         }
     }
     // Per-class real-price multipliers, when the controller moved them.
-    for (c, class) in ["A", "B", "C", "D"].iter().enumerate() {
-        if let Some(values) = read(&format!("levers/class_{class}_price_mult")) {
+    for (c, (class, v)) in ["A", "B", "C", "D"].iter().zip(&CLASS_LEVERS).enumerate() {
+        if let Some(values) = read(v)? {
             if values.iter().any(|&v| v != 1.0) {
                 let l = line("", &values);
                 lever_lines.push((format!("class {class} real-price mult."), l.1, false, 3 + c));
@@ -648,7 +645,7 @@ fn token_figures(
         }
     }
     if !lever_lines.is_empty() {
-        let windows = deviation_windows(file, &series, id, options)?;
+        let windows = deviation_windows(file, &run, id, options)?;
         let shaded: Vec<charts::ShadedWindow> = windows
             .iter()
             .map(|w| (w.from as f64, w.to as f64, w.label.clone()))
@@ -680,14 +677,8 @@ fn token_figures(
             caption,
         });
     }
-    if let Ok(budget) = file.group(&format!("runs/{id}/budget")) {
-        let get = |n: &str| {
-            budget
-                .dataset(n)
-                .and_then(|d| d.read_raw::<f64>())
-                .unwrap_or_default()
-        };
-        let (b, c) = (get("budget"), get("cost"));
+    if run.has(&var::BUDGET) {
+        let (b, c) = (run.f64s(&var::BUDGET)?, run.f64s(&var::COST)?);
         let categories: Vec<String> = (0..b.len()).map(|y| format!("year {y}")).collect();
         let groups = vec![("budget".to_string(), b), ("cost".to_string(), c)];
         chart!(dir, "budget", |area| charts::grouped_bars(
@@ -720,27 +711,22 @@ struct DeviationWindow {
 /// trace), each with its verdict when `options` asks for them.
 fn deviation_windows(
     file: &hdf5::File,
-    series: &hdf5::Group,
+    run: &RunReader,
     id: &str,
     options: &ReportOptions,
 ) -> Result<Vec<DeviationWindow>> {
     use crate::model::operators::LEVER_NAMES;
-    let strings = |name: &str| -> Vec<String> {
-        series
-            .dataset(&format!("levers/{name}"))
-            .and_then(|d| d.read_raw::<VarLenUnicode>())
-            .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
-            .unwrap_or_default()
-    };
-    let (sources, kinds) = (strings("deviation_sources"), strings("deviation_kinds"));
+    if !run.has(&var::DEVIATION_SOURCES) {
+        return Ok(Vec::new());
+    }
+    let sources = run.strings(&var::DEVIATION_SOURCES)?;
+    let kinds = run.strings(&var::DEVIATION_KINDS)?;
     let mut spans: Vec<(usize, usize, u32, u32)> = Vec::new();
-    for (l, name) in LEVER_NAMES.iter().enumerate() {
-        let Ok(trace) = series
-            .dataset(&format!("levers/deviation_{name}"))
-            .and_then(|d| d.read_raw::<i32>())
-        else {
+    for (l, (_, _, trace_var)) in LEVERS.iter().enumerate() {
+        if !run.has(trace_var) {
             continue;
-        };
+        }
+        let trace = run.i32s(trace_var)?;
         for (t, &s) in trace.iter().enumerate() {
             if s < 0 || s as usize >= sources.len() {
                 continue;
@@ -808,36 +794,31 @@ fn token_kpis(file: &hdf5::File, audit: &crate::audit::FileAudit) -> String {
     use std::fmt::Write as _;
     let mut rows = String::new();
     for r in audit.runs.iter().take(50) {
-        let Ok(series) = file.group(&format!("runs/{}/series", r.run)) else {
+        let Ok(run) = RunReader::new(file, &file.filename(), &r.run) else {
             continue;
         };
-        let read =
-            |name: &str| -> Option<Vec<f64>> { series.dataset(name).ok()?.read_raw::<f64>().ok() };
+        let read = |v: &Variable| -> Option<Vec<f64>> { run.maybe_numbers(v).ok().flatten() };
         let (Some(issuance), Some(real), Some(virt), Some(cash), Some(float)) = (
-            read("issuance"),
-            read("redeemed_real"),
-            read("redeemed_virtual"),
-            read("cash_cost"),
-            read("float"),
+            read(&var::ISSUANCE),
+            read(&var::REDEEMED_REAL),
+            read(&var::REDEEMED_VIRTUAL),
+            read(&var::CASH_COST),
+            read(&var::FLOAT),
         ) else {
             continue;
         };
         let sum = |v: &[f64]| v.iter().sum::<f64>();
-        let dormant = read("dormant_float")
+        let dormant = read(&var::DORMANT_FLOAT)
             .and_then(|d| d.last().copied())
             .unwrap_or(0.0);
         let end = float.last().copied().unwrap_or(0.0);
-        let tasks = read("tasks").map_or(f64::NAN, |v| sum(&v));
-        let years = file
-            .group(&format!("runs/{}/budget", r.run))
-            .ok()
-            .map(|b| {
-                let col = |n: &str| {
-                    b.dataset(n)
-                        .and_then(|d| d.read_raw::<f64>())
-                        .unwrap_or_default()
-                };
-                let (budget, cost, penalty) = (col("budget"), col("cost"), col("penalty"));
+        let tasks = read(&var::TASKS).map_or(f64::NAN, |v| sum(&v));
+        let years = run
+            .has(&var::BUDGET)
+            .then(|| {
+                let col = |v: &Variable| read(v).unwrap_or_default();
+                let (budget, cost, penalty) =
+                    (col(&var::BUDGET), col(&var::COST), col(&var::PENALTY));
                 budget
                     .iter()
                     .zip(&cost)
