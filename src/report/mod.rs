@@ -813,22 +813,17 @@ fn token_kpis(file: &hdf5::File, audit: &crate::audit::FileAudit) -> String {
             .unwrap_or(0.0);
         let end = float.last().copied().unwrap_or(0.0);
         let tasks = read(&var::TASKS).map_or(f64::NAN, |v| sum(&v));
-        let years = run
-            .has(&var::BUDGET)
-            .then(|| {
-                let col = |v: &Variable| read(v).unwrap_or_default();
-                let (budget, cost, penalty) =
-                    (col(&var::BUDGET), col(&var::COST), col(&var::PENALTY));
-                budget
-                    .iter()
-                    .zip(&cost)
-                    .zip(&penalty)
-                    .enumerate()
-                    .map(|(y, ((b, c), p))| format!("year {y}: {:.4} (penalty {p:.0})", c / b))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            })
-            .unwrap_or_default();
+        // Empty for runs without budget years.
+        let col = |v: &Variable| read(v).unwrap_or_default();
+        let (budget, cost, penalty) = (col(&var::BUDGET), col(&var::COST), col(&var::PENALTY));
+        let years = budget
+            .iter()
+            .zip(&cost)
+            .zip(&penalty)
+            .enumerate()
+            .map(|(y, ((b, c), p))| format!("year {y}: {:.4} (penalty {p:.0})", c / b))
+            .collect::<Vec<_>>()
+            .join("<br>");
         let big = |x: f64| format!("{:.4e}", x);
         let _ = writeln!(
             rows,
