@@ -169,8 +169,10 @@ pub struct FileAudit {
     pub max_tv: f64,
     /// Criterion 1 in every run.
     pub criterion1: bool,
-    /// Per type, averaged over runs (as in the first run's type order).
+    /// Per type, averaged over the replications named by `types_scope`.
     pub types: Vec<TypeAudit>,
+    /// Which runs `types` averages (never runs of different sweep points).
+    pub types_scope: String,
     /// Mean of the runs' max gaps with an interval across replications
     /// (when the file has at least two runs of the same configuration).
     pub across_replications: Option<Interval>,
@@ -208,6 +210,73 @@ pub struct PointAudit {
     pub max_tv: f64,
     /// "fair" when every run of the point is.
     pub verdict: &'static str,
+    /// Per type, averaged over this point's replications only.
+    pub types: Vec<TypeAudit>,
+}
+
+/// Per-type results averaged over `runs` (replications of one
+/// configuration): reward distributions, mean rewards, mean lifetime
+/// rewards and each quantile averaged over replications, agent-periods
+/// summed; the first run's entries when the runs' type lists differ.
+fn average_types(runs: &[&RunAudit]) -> Vec<TypeAudit> {
+    let first = runs[0];
+    if !runs.iter().all(|r| r.types.len() == first.types.len()) {
+        return first.types.clone();
+    }
+    let n = runs.len() as f64;
+    (0..first.types.len())
+        .map(|i| {
+            let mut t = first.types[i].clone();
+            t.reward_dist = (0..t.reward_dist.len())
+                .map(|j| runs.iter().map(|r| r.types[i].reward_dist[j]).sum::<f64>() / n)
+                .collect();
+            t.mean_reward = runs.iter().map(|r| r.types[i].mean_reward).sum::<f64>() / n;
+            t.agent_periods = runs.iter().map(|r| r.types[i].agent_periods).sum();
+            t.lifetime_reward_mean = runs
+                .iter()
+                .map(|r| r.types[i].lifetime_reward_mean)
+                .sum::<f64>()
+                / n;
+            // Quantiles: the mean over replications of each replication's
+            // quantile (same levels in every run).
+            let mean_quantiles = |pick: fn(&TypeAudit) -> &Vec<(f64, f64)>| {
+                let levels = pick(&first.types[i]).clone();
+                levels
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &(q, _))| {
+                        let v = runs
+                            .iter()
+                            .map(|r| pick(&r.types[i]).get(j).map_or(f64::NAN, |x| x.1))
+                            .sum::<f64>()
+                            / n;
+                        (q, v)
+                    })
+                    .collect()
+            };
+            t.lifetime_reward_quantiles = mean_quantiles(|t| &t.lifetime_reward_quantiles);
+            t.tenure_quantiles = mean_quantiles(|t| &t.tenure_quantiles);
+            t
+        })
+        .collect()
+}
+
+/// How a run is named to a reader: its id, and for a sweep run its swept
+/// values (`run 7 (simulation.scale=40, policy.kind=fixed)`).
+pub fn run_label(r: &RunAudit) -> String {
+    if r.grid.is_empty() {
+        format!("run {}", r.run)
+    } else {
+        format!("run {} ({})", r.run, grid_text(&r.grid))
+    }
+}
+
+/// Swept values as `key=value, …` (quotes of text values dropped).
+pub fn grid_text(grid: &[(String, String)]) -> String {
+    grid.iter()
+        .map(|(k, v)| format!("{k}={}", v.trim_matches('"')))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Groups runs by sweep point.
@@ -242,6 +311,7 @@ fn point_audits(runs: &[RunAudit]) -> Vec<PointAudit> {
                     ci95: [f64::NAN; 2],
                     max_tv: 0.0,
                     verdict: "fair",
+                    types: Vec::new(),
                 });
                 gaps.push(Vec::new());
                 points.len() - 1
@@ -258,7 +328,10 @@ fn point_audits(runs: &[RunAudit]) -> Vec<PointAudit> {
     for (p, g) in points.iter_mut().zip(&gaps) {
         let (mean, half) = mean_and_half_width(g);
         p.max_abs_gap = mean;
-        p.ci95 = [mean - half, mean + half];
+        // A gap is never negative: the interval is cut at 0 (coverage kept).
+        p.ci95 = [(mean - half).max(0.0), mean + half];
+        let mine: Vec<&RunAudit> = runs.iter().filter(|r| p.runs.contains(&r.run)).collect();
+        p.types = average_types(&mine);
     }
     points.sort_by_key(|p| p.point);
     points
@@ -597,22 +670,20 @@ pub fn audit_file(
     }
     let gaps: Vec<f64> = runs.iter().map(|r| r.max_abs_gap).collect();
     let mean_gap = gaps.iter().sum::<f64>() / gaps.len() as f64;
-    let same_types = runs.iter().all(|r| r.types.len() == runs[0].types.len());
-    let types = if same_types {
-        (0..runs[0].types.len())
-            .map(|i| {
-                let mut t = runs[0].types[i].clone();
-                let n = runs.len() as f64;
-                t.reward_dist = (0..t.reward_dist.len())
-                    .map(|j| runs.iter().map(|r| r.types[i].reward_dist[j]).sum::<f64>() / n)
-                    .collect();
-                t.mean_reward = runs.iter().map(|r| r.types[i].mean_reward).sum::<f64>() / n;
-                t.agent_periods = runs.iter().map(|r| r.types[i].agent_periods).sum();
-                t
-            })
-            .collect()
+    // Averaged over replications of one configuration only: every run of
+    // a one-point file, or the first run's point of a sweep (each point's
+    // own average is in `points`).
+    let first_point: Vec<&RunAudit> = runs.iter().filter(|r| r.point == runs[0].point).collect();
+    let types = average_types(&first_point);
+    let types_scope = if first_point.len() == runs.len() {
+        format!("averaged over all {} run(s)", runs.len())
     } else {
-        runs[0].types.clone()
+        format!(
+            "point {} ({}) only, averaged over its {} replication(s); every point's in points",
+            runs[0].point.unwrap_or(0),
+            grid_text(&runs[0].grid),
+            first_point.len()
+        )
     };
     let fair_runs = runs.iter().filter(|r| r.verdict == "fair").count();
     // Replications of one configuration only: every run of one sweep point.
@@ -634,6 +705,7 @@ pub fn audit_file(
         max_tv: runs.iter().map(|r| r.max_tv).fold(0.0, f64::max),
         criterion1: runs.iter().all(|r| r.criterion1),
         types,
+        types_scope,
         // Never pooled across sweep points: those are per point.
         across_replications: (runs.len() >= 2 && one_point)
             .then(|| interval(mean_gap, &gaps, "across replications")),

@@ -62,11 +62,61 @@ table.token {{ font-size: 0.85em; }} table.token th, table.token td {{ padding: 
         tv = audit.max_tv,
         c = if audit.criterion1 { "holds" } else { "fails" }
     );
-    h.push_str("<h2>Audit by run</h2>\n<table><tr><th class=\"l\">run</th><th>verdict</th><th>max gap</th><th>95% CI</th><th>max TV</th><th>criterion 1</th><th>mean-reward difference</th><th>ratio</th><th>worst window gap</th></tr>\n");
+    if !audit.points.is_empty() {
+        // A sweep: one row per point, intervals across that point's
+        // replications only.
+        h.push_str("<h2>Audit by sweep point</h2>\n<p>Each point's replications audited together; the interval of the mean max gap is across that point's replications only (Student's t). Nothing is pooled across points.</p>\n<table><tr><th>point</th><th class=\"l\">swept values</th><th class=\"l\">runs</th><th>verdict</th><th>mean max gap</th><th>95% CI</th><th>max TV</th><th class=\"l\">mean reward by type</th></tr>\n");
+        for p in &audit.points {
+            let values: Vec<String> = p
+                .grid
+                .iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => format!("{k}={s}"),
+                    other => format!("{k}={other}"),
+                })
+                .collect();
+            let types: Vec<String> = p
+                .types
+                .iter()
+                .map(|t| format!("{} {:.4}", escape(&t.name), t.mean_reward))
+                .collect();
+            let ci = if p.ci95[0].is_finite() {
+                format!("[{:.4}, {:.4}]", p.ci95[0], p.ci95[1])
+            } else {
+                "— (one replication)".into()
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"{v}\">{v}</td><td>{:.4}</td><td>{ci}</td><td>{:.4}</td><td class=\"l\">{}</td></tr>",
+                p.point,
+                escape(&values.join(", ")),
+                escape(&p.runs.join(", ")),
+                p.max_abs_gap,
+                p.max_tv,
+                types.join("; "),
+                v = p.verdict,
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    let swept = audit.runs.iter().any(|r| !r.grid.is_empty());
+    let _ = writeln!(
+        h,
+        "<h2>Audit by run</h2>\n<table><tr><th class=\"l\">run</th>{}<th>verdict</th><th>max gap</th><th>95% CI</th><th>max TV</th><th>criterion 1</th><th>mean-reward difference</th><th>ratio</th><th>worst window gap</th></tr>",
+        if swept { "<th class=\"l\">swept values</th>" } else { "" }
+    );
     for r in audit.runs.iter().take(50) {
+        let values = if swept {
+            format!(
+                "<td class=\"l\">{}</td>",
+                escape(&crate::audit::grid_text(&r.grid))
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             h,
-            "<tr><td class=\"l\">{}</td><td class=\"{}\">{}</td><td>{:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4} (t = {})</td></tr>",
+            "<tr><td class=\"l\">{}</td>{values}<td class=\"{}\">{}</td><td>{:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4} (t = {})</td></tr>",
             escape(&r.run),
             r.verdict,
             r.verdict,
@@ -84,11 +134,17 @@ table.token {{ font-size: 0.85em; }} table.token th, table.token td {{ padding: 
     if audit.runs.len() > 50 {
         let _ = writeln!(
             h,
-            "<tr><td class=\"l\" colspan=\"9\">… {} more runs</td></tr>",
+            "<tr><td class=\"l\" colspan=\"{}\">… {} more runs</td></tr>",
+            if swept { 10 } else { 9 },
             audit.runs.len() - 50
         );
     }
-    h.push_str("</table>\n<h2>Types (averaged over runs)</h2>\n<table><tr><th class=\"l\">type</th><th>mean reward (tokens)</th><th>agent-periods</th><th class=\"l\">reward distribution q_k(r)</th></tr>\n");
+    let _ = write!(
+        h,
+        "</table>\n<h2>Types</h2>\n<p>{}.</p>\n<table>",
+        escape(&audit.types_scope)
+    );
+    h.push_str("<tr><th class=\"l\">type</th><th>mean reward (tokens)</th><th>agent-periods</th><th class=\"l\">reward distribution q_k(r)</th></tr>\n");
     for t in &audit.types {
         let q: Vec<String> = t.reward_dist.iter().map(|v| format!("{v:.4}")).collect();
         let _ = writeln!(

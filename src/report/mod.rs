@@ -120,8 +120,8 @@ pub fn report_with(file: &Path, dir: &Path, options: &ReportOptions) -> Result<V
     figures.push(Figure {
         name: "agents".into(),
         caption: format!(
-            "Agents of each type present and paid in every period (run {}).",
-            first.run
+            "Agents of each type present and paid in every period ({}).",
+            crate::audit::run_label(first)
         ),
     });
 
@@ -141,7 +141,10 @@ pub fn report_with(file: &Path, dir: &Path, options: &ReportOptions) -> Result<V
     ));
     figures.push(Figure {
         name: "reward_distribution".into(),
-        caption: "q_k(r): the share of each type's agent-periods paid each reward, averaged over runs. Equal bars are group-fair.".into(),
+        caption: format!(
+            "q_k(r): the share of each type's agent-periods paid each reward ({}). Equal bars are group-fair.",
+            audit.types_scope
+        ),
     });
 
     // With a single reward (a token run paying no bonus) there is no reward
@@ -239,6 +242,18 @@ pub fn report_with(file: &Path, dir: &Path, options: &ReportOptions) -> Result<V
     token_figures(&h5, &first.run, dir, options, &mut figures)?;
     if let (Some(tokens), Some(fairness)) = (&data.tokens, &first.token_fairness) {
         pay_rate_figures(&data, tokens, fairness, dir, &mut figures)?;
+    }
+
+    // The figures so far are drawn from one run: say which, when the file
+    // has several (for a sweep, with its swept values).
+    if audit.runs.len() > 1 {
+        for f in figures
+            .iter_mut()
+            .filter(|f| !["agents", "reward_distribution"].contains(&f.name.as_str()))
+        {
+            f.caption
+                .push_str(&format!(" Drawn from {}.", crate::audit::run_label(first)));
+        }
     }
 
     for sweep in sweep_points(&h5)? {
