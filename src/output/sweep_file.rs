@@ -9,7 +9,8 @@ use hdf5::{File, Group};
 
 use super::dimensions::{attach_scale, set_scale};
 use super::h5::{attr_array, attr_scalar, attr_str, dataset, group, string_dataset};
-use super::schema::{summary_column, var};
+use super::reader::RunReader;
+use super::schema::{summary_column, var, Variable};
 use super::{utc_now, write_file_attrs, PendingFile};
 use crate::error::{Error, Result};
 
@@ -222,20 +223,24 @@ pub fn write_summary(file: &File) -> Result<()> {
         dataset(&summary, attr, &from(sub, attr), &[n], units, desc)?;
     }
     // Token economy headline results (NaN for runs without an economy).
-    let series_f64 = |g: &Group, name: &str| -> Option<Vec<f64>> {
-        g.dataset(name).and_then(|d| d.read_raw::<f64>()).ok()
+    // Series through the schema's reader (a failed run has none: NaN).
+    let shown = file.filename();
+    let readers: Vec<Option<RunReader>> = ids
+        .iter()
+        .map(|id| RunReader::new(file, &shown, &id.to_string()).ok())
+        .collect();
+    let series_f64 = |i: usize, v: &Variable| -> Option<Vec<f64>> {
+        readers[i].as_ref()?.maybe_numbers(v).ok().flatten()
     };
-    if groups.iter().any(|g| g.dataset(var::FLOAT.path).is_ok()) {
-        let total = |name: &str| -> Vec<f64> {
-            groups
-                .iter()
-                .map(|g| series_f64(g, name).map_or(f64::NAN, |v| v.iter().sum()))
+    if (0..groups.len()).any(|i| series_f64(i, &var::FLOAT).is_some()) {
+        let total = |v: &Variable| -> Vec<f64> {
+            (0..groups.len())
+                .map(|i| series_f64(i, v).map_or(f64::NAN, |x| x.iter().sum()))
                 .collect()
         };
-        let ending: Vec<f64> = groups
-            .iter()
-            .map(|g| {
-                series_f64(g, var::FLOAT.path)
+        let ending: Vec<f64> = (0..groups.len())
+            .map(|i| {
+                series_f64(i, &var::FLOAT)
                     .and_then(|v| v.last().copied())
                     .unwrap_or(f64::NAN)
             })
@@ -249,7 +254,7 @@ pub fn write_summary(file: &File) -> Result<()> {
             ("budget_penalty", &var::PENALTY),
         ] {
             let (_, units, desc) = fixed(name);
-            dataset(&summary, name, &total(series.path), &[n], units, desc)?;
+            dataset(&summary, name, &total(series), &[n], units, desc)?;
         }
         let (_, units, desc) = fixed("ending_float");
         dataset(&summary, "ending_float", &ending, &[n], units, desc)?;
