@@ -1,7 +1,7 @@
 //! Python interop: `scripts/read_output.py` (h5py + pandas) and
 //! `xarray.open_dataset(..., engine="h5netcdf")` on a fresh run, and the CSV
 //! export read back. Installs h5py, pandas, h5netcdf and xarray with pip
-//! when they are missing.
+//! when they are missing (and hdrhistogram, pyarrow).
 
 mod common;
 
@@ -15,7 +15,7 @@ fn python() -> String {
 
 fn ensure_packages() {
     let ok = Command::new(python())
-        .args(["-c", "import h5py, pandas, h5netcdf, xarray, hdrh"])
+        .args(["-c", "import h5py, pandas, h5netcdf, xarray, hdrh, pyarrow"])
         .status()
         .expect("python3 is needed for the interop tests")
         .success();
@@ -31,6 +31,7 @@ fn ensure_packages() {
                 "h5netcdf",
                 "xarray",
                 "hdrhistogram",
+                "pyarrow",
             ])
             .status()
             .unwrap();
@@ -103,6 +104,17 @@ scale = table[0.5] / h.get_value_at_percentile(50)
 assert abs(scale * h.get_value_at_percentile(90) - table[0.9]) < 1e-9 * max(1.0, table[0.9]), (scale, table)
 fair = xr.open_dataset("{path}", group="runs/0/fairness", engine="h5netcdf")
 assert fair["reward_dist"].dims == ("type", "reward")
+# Every group opens with named axes (dimension scales on every array but
+# the opaque histogram bytes).
+with h5py.File("{path}") as f:
+    groups = []
+    f.visit(lambda n: groups.append(n) if isinstance(f[n], h5py.Group) else None)
+    assert f.attrs["Conventions"] == "tokensim-2"
+for g in groups:
+    d = xr.open_dataset("{path}", group=g, engine="h5netcdf", phony_dims="access")
+    for name, v in d.data_vars.items():
+        if name != "hdrhistogram_v2":
+            assert not any(x.startswith("phony") for x in v.dims), (g, name, v.dims)
 print("xarray ok", float(ds["active"].sel(type="steady").mean()))
 "#,
         path = out.display()
@@ -124,6 +136,8 @@ print("xarray ok", float(ds["active"].sel(type="steady").mean()))
             out.to_str().unwrap(),
             "--csv",
             csv.to_str().unwrap(),
+            "--parquet",
+            dir.path().join("pq").to_str().unwrap(),
         ])
         .status()
         .unwrap();
@@ -136,9 +150,20 @@ assert set(s.variable) >= {{"active", "arrivals", "departures", "reward_count", 
 assert len(s[(s.variable == "active")]) == 800 * 2
 m = pd.read_csv("{dir}/summary.csv")
 assert list(m.type) == ["steady", "fickle"] and (m.verdict == "fair").all()
+# The same tables as Parquet.
+for name in ["series", "fairness", "histograms", "summary"]:
+    c = pd.read_csv(f"{dir}/{{name}}.csv")
+    p = pd.read_parquet(f"{pq}/{{name}}.parquet")
+    assert list(c.columns) == list(p.columns) and len(c) == len(p), name
+    for col in c.columns:
+        if c[col].dtype.kind in "fiu":
+            assert ((c[col] == p[col]) | (c[col].isna() & p[col].isna())).all(), (name, col)
+        else:
+            assert (c[col].fillna("").astype(str) == p[col].fillna("").astype(str)).all(), (name, col)
 print("csv ok")
 "#,
-        dir = csv.display()
+        dir = csv.display(),
+        pq = dir.path().join("pq").display()
     );
     let pd = Command::new(python())
         .args(["-c", &pandas])
