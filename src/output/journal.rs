@@ -192,7 +192,9 @@ impl SweepJournal {
             Some(f) if f.fingerprint == expected.fingerprint && f.shard == expected.shard => Ok(()),
             Some(_) => Err(Error::Input(format!(
                 "--resume: {} holds the runs of another sweep or shard; nothing was changed \
-                 (give another --out, or remove that folder to start afresh)",
+                 (an interrupted sweep resumes with the same sweep file and options — extend it \
+                 with more replications or grid values once it has finished; or give another \
+                 --out, or remove that folder to start afresh)",
                 self.dir.display()
             ))),
             None => Err(Error::Input(format!(
