@@ -293,8 +293,11 @@ impl SweepPlan {
             })?;
             points.push(SweepPoint { values, config });
         }
+        // The seed scheme is part of the identity: a journal left by a
+        // tokensim that derived run seeds otherwise (from the run index,
+        // before scheme 2) is another sweep, never resumed into a mixture.
         let canonical = format!(
-            "{}\n{}\n{:?}\n{}\n{}",
+            "seeds-by-point-values-v2\n{}\n{}\n{:?}\n{}\n{}",
             points
                 .iter()
                 .map(|p| p.config.to_toml())
