@@ -9,7 +9,7 @@ use hdf5::{Dataset, Group};
 use hdf5_sys::h5::herr_t;
 use hdf5_sys::h5i::hid_t;
 
-use super::h5::{dataset, string_dataset};
+use super::h5::{labelled_dataset, labelled_string_dataset, Labels};
 use super::schema::{Dim, Dtype, Variable};
 use crate::error::{Error, Result};
 
@@ -99,7 +99,7 @@ impl<'g> Axes<'g> {
         debug_assert_eq!(v.dims.len(), shape.len(), "{}: rank", v.path);
         debug_assert!(dtype_matches::<T>(v.dtype), "{}: element type", v.path);
         let g = self.group_of(v)?;
-        let ds = dataset(&g, v.name(), data, shape, v.units, v.description)?;
+        let ds = labelled_dataset(&g, v.name(), data, shape, labels(v))?;
         self.finish(v, &ds)?;
         Ok(ds)
     }
@@ -108,14 +108,13 @@ impl<'g> Axes<'g> {
     pub fn put_strings(&mut self, v: &Variable, values: &[String]) -> Result<Dataset> {
         debug_assert_eq!(v.dtype, Dtype::Str, "{}: element type", v.path);
         let g = self.group_of(v)?;
-        let ds = string_dataset(&g, v.name(), values, v.units, v.description)?;
+        let ds = labelled_string_dataset(&g, v.name(), values, labels(v))?;
         self.finish(v, &ds)?;
         Ok(ds)
     }
 
-    /// Long name, then scale or attachments.
+    /// A coordinate becomes its axis's scale; data is attached to its axes.
     fn finish(&mut self, v: &Variable, ds: &Dataset) -> Result<()> {
-        super::h5::replace_attr_str(ds, "long_name", v.long_name)?;
         if v.coordinate {
             let dim = v.dims[0];
             make_scale(ds, dim.name())?;
@@ -138,6 +137,15 @@ impl<'g> Axes<'g> {
             }
         }
         Ok(())
+    }
+}
+
+/// A variable's attributes, from the schema.
+fn labels(v: &Variable) -> Labels<'static> {
+    Labels {
+        units: v.units,
+        long_name: v.long_name,
+        description: v.description,
     }
 }
 

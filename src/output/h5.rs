@@ -31,14 +31,6 @@ pub fn attr_str(loc: &Location, name: &str, value: &str) -> Result<()> {
         .map_err(h5err(name))
 }
 
-/// Writes a string attribute, replacing one of that name.
-pub fn replace_attr_str(loc: &Location, name: &str, value: &str) -> Result<()> {
-    if loc.attr(name).is_ok() {
-        loc.delete_attr(name).map_err(h5err(name))?;
-    }
-    attr_str(loc, name, value)
-}
-
 /// Writes a scalar attribute.
 pub fn attr_scalar<T: H5Type>(loc: &Location, name: &str, value: T) -> Result<()> {
     loc.new_attr::<T>()
@@ -57,7 +49,7 @@ pub fn attr_array<T: H5Type>(loc: &Location, name: &str, values: &[T]) -> Result
 }
 
 /// Writes a dataset of `shape` from row-major `data`, with its units and
-/// description.
+/// description (also its long name).
 pub fn dataset<T: H5Type>(
     group: &Group,
     name: &str,
@@ -65,6 +57,39 @@ pub fn dataset<T: H5Type>(
     shape: &[usize],
     units: &str,
     description: &str,
+) -> Result<hdf5::Dataset> {
+    let labels = Labels {
+        units,
+        long_name: description,
+        description,
+    };
+    labelled_dataset(group, name, data, shape, labels)
+}
+
+/// A dataset's descriptive attributes.
+#[derive(Debug, Clone, Copy)]
+pub struct Labels<'a> {
+    /// `units`.
+    pub units: &'a str,
+    /// `long_name`: a short human name.
+    pub long_name: &'a str,
+    /// `description`: what it holds, precisely.
+    pub description: &'a str,
+}
+
+fn label(ds: &hdf5::Dataset, labels: Labels) -> Result<()> {
+    attr_str(ds, "units", labels.units)?;
+    attr_str(ds, "description", labels.description)?;
+    attr_str(ds, "long_name", labels.long_name)
+}
+
+/// [`dataset`] with its own long name.
+pub fn labelled_dataset<T: H5Type>(
+    group: &Group,
+    name: &str,
+    data: &[T],
+    shape: &[usize],
+    labels: Labels,
 ) -> Result<hdf5::Dataset> {
     let view = ArrayViewD::from_shape(IxDyn(shape), data).expect("shape matches the data length");
     let mut builder = group.new_dataset_builder().with_data(view);
@@ -77,13 +102,11 @@ pub fn dataset<T: H5Type>(
         builder = builder.chunk(chunk).deflate(4);
     }
     let ds = builder.create(name).map_err(h5err(name))?;
-    attr_str(&ds, "units", units)?;
-    attr_str(&ds, "description", description)?;
-    attr_str(&ds, "long_name", description)?;
+    label(&ds, labels)?;
     Ok(ds)
 }
 
-/// Writes a 1-D string dataset.
+/// Writes a 1-D string dataset (its description is also its long name).
 pub fn string_dataset(
     group: &Group,
     name: &str,
@@ -91,15 +114,28 @@ pub fn string_dataset(
     units: &str,
     description: &str,
 ) -> Result<hdf5::Dataset> {
+    let labels = Labels {
+        units,
+        long_name: description,
+        description,
+    };
+    labelled_string_dataset(group, name, values, labels)
+}
+
+/// [`string_dataset`] with its own long name.
+pub fn labelled_string_dataset(
+    group: &Group,
+    name: &str,
+    values: &[String],
+    labels: Labels,
+) -> Result<hdf5::Dataset> {
     let strings: Vec<VarLenUnicode> = values.iter().map(|s| unicode(s)).collect();
     let ds = group
         .new_dataset_builder()
         .with_data(&strings)
         .create(name)
         .map_err(h5err(name))?;
-    attr_str(&ds, "units", units)?;
-    attr_str(&ds, "description", description)?;
-    attr_str(&ds, "long_name", description)?;
+    label(&ds, labels)?;
     Ok(ds)
 }
 

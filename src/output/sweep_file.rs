@@ -129,18 +129,19 @@ pub fn write_summary(file: &File) -> Result<()> {
         .first()
         .map(|g| read_strings(g, "grid_keys"))
         .unwrap_or_default();
+    // Every run through the schema's reader (a failed run has no data: None).
+    let shown = file.filename();
+    let readers: Vec<Option<RunReader>> = ids
+        .iter()
+        .map(|id| RunReader::new(file, &shown, &id.to_string()).ok())
+        .collect();
+    let names_of = |i: usize| -> &[String] { readers[i].as_ref().map_or(&[], |r| r.types()) };
     // Type names: the union over runs, in order of first appearance.
     let mut type_names: Vec<String> = Vec::new();
-    let names_of = |g: &Group| -> Vec<String> {
-        g.dataset(var::TYPE_NAMES.path)
-            .and_then(|d| d.read_raw::<VarLenUnicode>())
-            .map(|v| v.iter().map(|s| s.as_str().to_string()).collect())
-            .unwrap_or_default()
-    };
-    for g in &groups {
-        for n in names_of(g) {
-            if !type_names.contains(&n) {
-                type_names.push(n);
+    for i in 0..groups.len() {
+        for n in names_of(i) {
+            if !type_names.contains(n) {
+                type_names.push(n.clone());
             }
         }
     }
@@ -184,8 +185,9 @@ pub fn write_summary(file: &File) -> Result<()> {
     for name in &type_names {
         let v: Vec<f64> = groups
             .iter()
-            .map(|g| {
-                let names = names_of(g);
+            .enumerate()
+            .map(|(i, g)| {
+                let names = names_of(i);
                 let means: Vec<f64> = g
                     .group("summary")
                     .and_then(|s| s.attr("mean_active_per_type"))
@@ -223,12 +225,6 @@ pub fn write_summary(file: &File) -> Result<()> {
         dataset(&summary, attr, &from(sub, attr), &[n], units, desc)?;
     }
     // Token economy headline results (NaN for runs without an economy).
-    // Series through the schema's reader (a failed run has none: NaN).
-    let shown = file.filename();
-    let readers: Vec<Option<RunReader>> = ids
-        .iter()
-        .map(|id| RunReader::new(file, &shown, &id.to_string()).ok())
-        .collect();
     let series_f64 = |i: usize, v: &Variable| -> Option<Vec<f64>> {
         readers[i].as_ref()?.maybe_numbers(v).ok().flatten()
     };
