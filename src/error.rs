@@ -84,6 +84,10 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The caller asked the work to stop (Python's Ctrl-C, through a
+    /// [`crate::runner::RunControl`]); nothing was written.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
     /// A fault of tokensim itself (a bug): never the user's input.
     #[error("internal error (please report it): {0}")]
     Internal(String),
@@ -103,10 +107,12 @@ fn format_issues(issues: &[ConfigIssue]) -> String {
 }
 
 impl Error {
-    /// The process exit status for this error: 2 for bad input, 1 otherwise.
+    /// The process exit status for this error: 2 for bad input, 130 for an
+    /// interruption (as a shell reports SIGINT), 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) | Error::Input(_) => 2,
+            Error::Interrupted(_) => 130,
             Error::Failed(_) | Error::Io { .. } | Error::Hdf5 { .. } | Error::Internal(_) => 1,
         }
     }

@@ -324,6 +324,7 @@ fn main() -> ExitCode {
             restart,
             no_clobber,
             json,
+            control: None,
         }),
         Command::Fluid { config, json, sets } => tokensim::commands::fluid(&config, &sets, json),
         Command::Experiment {
@@ -372,6 +373,7 @@ fn main() -> ExitCode {
                 replications,
             },
             list,
+            control: None,
         }),
         Command::Merge { out, inputs } => tokensim::commands::merge(&out, &inputs),
         Command::Bench {

@@ -166,6 +166,7 @@ fn a_sweep_over_a_custom_policy_parameter_runs_every_point() {
         resume: false,
         on_error: tokensim::sweep::OnError::Stop,
         quiet: true,
+        control: None,
     };
     let outcome =
         tokensim::sweep::run_sweep(&plan, &options, &thread_pool(Some(2)).unwrap()).unwrap();

@@ -11,6 +11,7 @@ mod init;
 mod overrides;
 mod report;
 mod run;
+mod summary;
 mod sweep;
 mod validate;
 
@@ -23,6 +24,10 @@ pub use fluid::fluid;
 pub use init::init;
 pub use overrides::{overrides, scenario_text, OverridesArgs};
 pub use report::report;
-pub use run::{run, summary, MeanSe, RunArgs, RunSummary, TokenSummary, TypeSummary};
-pub use sweep::{merge, sweep, SweepArgs};
+pub use run::{
+    default_output, run, run_config, summary, MeanSe, RunArgs, RunSummary, TokenSummary,
+    TypeSummary,
+};
+pub use summary::run_summary;
+pub use sweep::{default_output as default_sweep_output, merge, sweep, sweep_to, SweepArgs};
 pub use validate::validate;

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -14,7 +15,7 @@ use crate::record::RunRecord;
 use crate::runner::limits::{check_arrivals, free_disk};
 use crate::runner::{
     default_checkpoint, run_experiment, run_experiment_checkpointed, thread_pool, Checkpoint,
-    CheckpointPlan, Machine, Progress, SizeEstimate,
+    CheckpointPlan, Machine, Progress, RunControl, SizeEstimate,
 };
 
 /// Options of `tokensim run`.
@@ -46,6 +47,23 @@ pub struct RunArgs {
     pub no_clobber: bool,
     /// Return the summary as JSON.
     pub json: bool,
+    /// Periods done counted here, and a stop asked for here (the Python
+    /// module); `None` on the command line, which shows its own progress.
+    pub control: Option<Arc<RunControl>>,
+}
+
+impl RunArgs {
+    /// The `--set` overrides with `--seed` and `--replications` folded in.
+    pub fn resolved_sets(&self) -> Vec<String> {
+        let mut sets = self.sets.clone();
+        if let Some(seed) = self.seed {
+            sets.push(format!("simulation.seed=\"{seed}\""));
+        }
+        if let Some(r) = self.replications {
+            sets.push(format!("simulation.replications={r}"));
+        }
+        sets
+    }
 }
 
 /// Mean and standard error.
@@ -122,15 +140,20 @@ pub struct RunSummary {
 
 /// Runs the experiment, writes the HDF5 file and returns a short summary.
 pub fn run(args: &RunArgs) -> Result<String> {
-    let mut sets = args.sets.clone();
-    if let Some(seed) = args.seed {
-        sets.push(format!("simulation.seed=\"{seed}\""));
-    }
-    if let Some(r) = args.replications {
-        sets.push(format!("simulation.replications={r}"));
-    }
-    let config = Config::load(&args.config, &sets)?;
+    let config = Config::load(&args.config, &args.resolved_sets())?;
     crate::runner::print_warnings(&config);
+    let summary = run_config(&config, args)?;
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&summary).expect("the summary serializes"));
+    }
+    Ok(summarize(&summary))
+}
+
+/// Runs an already loaded configuration (`args.config` names it only for
+/// the default output) and writes the HDF5 file: the library entry behind
+/// `tokensim run`, used as it is by the Python module.
+pub fn run_config(config: &Config, args: &RunArgs) -> Result<RunSummary> {
+    let config = config.clone();
     let out = args
         .out
         .clone()
@@ -181,7 +204,14 @@ pub fn run(args: &RunArgs) -> Result<String> {
     };
     let restart = args.restart.as_deref().map(Checkpoint::read).transpose()?;
     let sim = &config.simulation;
-    let progress = Progress::new(sim.periods as u64 * sim.replications as u64, args.quiet);
+    let periods = sim.periods as u64 * sim.replications as u64;
+    let progress = match &args.control {
+        Some(control) => {
+            control.set_total(periods);
+            Progress::observed(Arc::clone(control))
+        }
+        None => Progress::new(periods, args.quiet),
+    };
     let records = pool.install(|| {
         if plan.is_some() || restart.is_some() {
             run_experiment_checkpointed(&config, &progress, plan.as_ref(), restart)
@@ -197,11 +227,7 @@ pub fn run(args: &RunArgs) -> Result<String> {
         // The run is complete and safely written: its checkpoint is spent.
         let _ = std::fs::remove_file(&plan.path);
     }
-    let summary = summary(&config, &records, &path);
-    if args.json {
-        return Ok(serde_json::to_string_pretty(&summary).expect("the summary serializes"));
-    }
-    Ok(summarize(&summary))
+    Ok(summary(&config, &records, &path))
 }
 
 /// `output/<config-stem>.h5`.

@@ -2,11 +2,12 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::output::merge as merge_files;
 use crate::runner::limits::{free_disk, MAX_SWEEP_RUNS};
-use crate::runner::{thread_pool, Machine, SizeEstimate};
+use crate::runner::{thread_pool, Machine, RunControl, SizeEstimate};
 use crate::sweep::{run_sweep, OnError, Shard, SweepOptions, SweepOverrides, SweepPlan};
 
 /// Options of `tokensim sweep`.
@@ -35,11 +36,20 @@ pub struct SweepArgs {
     pub overrides: SweepOverrides,
     /// Print the points and runs; run nothing.
     pub list: bool,
+    /// Runs done counted here, and a stop asked for here (the Python
+    /// module); `None` on the command line.
+    pub control: Option<Arc<RunControl>>,
 }
 
 /// Runs a sweep and returns a short report. Failed runs give exit status 1
 /// after the file is written (continue) or kept partial (stop).
 pub fn sweep(args: &SweepArgs) -> Result<String> {
+    sweep_to(args).map(|(text, _)| text)
+}
+
+/// As [`sweep`], also returning the file written (the Python module opens
+/// it); with `list`, the path is the output the sweep would write.
+pub fn sweep_to(args: &SweepArgs) -> Result<(String, PathBuf)> {
     let shard = match &args.shard {
         Some(s) => Some(Shard::parse(s)?),
         None => Shard::from_slurm()?,
@@ -56,7 +66,11 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
     let max_runs = (!args.force_size).then_some(MAX_SWEEP_RUNS);
     let plan = SweepPlan::load_with(&args.sweep, max_runs, &args.overrides)?;
     if args.list {
-        return Ok(list(&plan, shard));
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| default_output(&args.sweep, shard));
+        return Ok((list(&plan, shard), out));
     }
     // Warnings once each, with how many points they concern.
     let mut seen: Vec<(String, usize)> = Vec::new();
@@ -108,6 +122,7 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
         resume: args.resume,
         on_error,
         quiet: args.quiet,
+        control: args.control.clone(),
     };
     let outcome = run_sweep(&plan, &options, &pool)?;
     let mut s = String::new();
@@ -136,7 +151,7 @@ pub fn sweep(args: &SweepArgs) -> Result<String> {
     }
     let _ = write!(s, "\n  wrote {}", outcome.path.display());
     if outcome.failed.is_empty() {
-        Ok(s)
+        Ok((s, outcome.path))
     } else {
         Err(Error::Failed(s))
     }

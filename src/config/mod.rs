@@ -90,6 +90,9 @@ fn mall_is_empty(mall: &MallConfig) -> bool {
     mall.goods.is_empty()
 }
 
+/// Finds a key's 1-based line and column in a configuration's source.
+type KeyPosition<'a> = dyn Fn(&[String]) -> Option<(usize, usize)> + 'a;
+
 impl Config {
     /// Reads and validates a TOML file, applying `--set` overrides.
     pub fn load(path: &Path, sets: &[String]) -> Result<Config> {
@@ -115,13 +118,35 @@ impl Config {
                 expected: format!("valid TOML: {}", message.trim()),
             }])
         })?;
-        let mut table = source.to_table().map_err(|message| {
+        let table = source.to_table().map_err(|message| {
             Error::Config(vec![ConfigIssue {
                 origin: at(None),
                 key: String::new(),
                 expected: format!("valid TOML: {message}"),
             }])
         })?;
+        Config::resolve(table, &|key| source.locate(key), path, sets)
+    }
+
+    /// Validates a configuration given as a TOML table (the Python
+    /// module's dict), applying `--set` overrides; `label` names it in
+    /// messages, which name keys but no lines.
+    pub fn from_table(table: toml::Table, label: &str, sets: &[String]) -> Result<Config> {
+        Config::resolve(table, &|_| None, Path::new(label), sets)
+    }
+
+    /// Applies overrides to a parsed table, deserializes and validates it;
+    /// `position` finds a key's line and column in the source, if any.
+    fn resolve(
+        mut table: toml::Table,
+        position: &KeyPosition,
+        path: &Path,
+        sets: &[String],
+    ) -> Result<Config> {
+        let at = |line_col| Origin::File {
+            path: path.to_path_buf(),
+            line_col,
+        };
         let overrides = sets
             .iter()
             .map(|raw| Override::parse(raw))
@@ -138,7 +163,7 @@ impl Config {
             });
             match from_flag {
                 Some(o) => Origin::CommandLine(o.raw.clone()),
-                None => at(source.locate(key)),
+                None => at(position(key)),
             }
         };
 

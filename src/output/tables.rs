@@ -448,6 +448,12 @@ fn summary_rows(t: &mut Table, run: &RunReader, run_no: u64) {
 }
 
 /// A sweep's `/summary`, one row per run, its columns as stored.
+/// The sweep's `/summary` as a table (one row per run), without the rest
+/// of the file's tables; `None` for a file that is not a sweep's.
+pub fn sweep_summary_table(out: &OutputFile) -> Result<Option<Table>> {
+    out.summary().map(|g| sweep_summary(&g)).transpose()
+}
+
 fn sweep_summary(table: &hdf5::Group) -> Result<Table> {
     let h5 = |e: hdf5::Error| Error::Input(format!("/summary: unreadable ({e})"));
     let mut columns = Vec::new();

@@ -12,7 +12,7 @@ mod warnings;
 pub use calendar::{EventCalendar, Phase};
 pub use checkpoint::{default_checkpoint, Checkpoint, CheckpointPlan};
 pub use limits::{Machine, SizeEstimate};
-pub use progress::Progress;
+pub use progress::{Progress, RunControl};
 pub use replication::{Replication, ReplicationState};
 pub use warnings::{print_warnings, warnings};
 

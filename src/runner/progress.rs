@@ -3,8 +3,8 @@
 //! until its end; nothing with `--quiet`.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -27,7 +27,64 @@ struct Lines {
 enum Display {
     Bar(ProgressBar),
     Lines(Lines),
+    Observed(Arc<RunControl>),
+    Stoppable(Arc<RunControl>),
     Hidden,
+}
+
+/// Progress shared with another thread, which reads it and may ask the
+/// work to stop: how an embedding program (the Python module) draws its
+/// own progress bar and turns Ctrl-C into a clean stop without the engine
+/// calling back into it.
+///
+/// Units are periods for a run and runs for a sweep. A stop request is
+/// honoured at the next period boundary: the replication returns
+/// [`crate::Error::Interrupted`] and nothing is written; a sweep keeps the
+/// runs it finished in its journal, resumable as after a kill.
+#[derive(Debug, Default)]
+pub struct RunControl {
+    done: AtomicU64,
+    total: AtomicU64,
+    stop: AtomicBool,
+}
+
+impl RunControl {
+    /// A control expecting `total` units of work.
+    pub fn new(total: u64) -> Arc<RunControl> {
+        let control = RunControl::default();
+        control.total.store(total, Ordering::Relaxed);
+        Arc::new(control)
+    }
+
+    /// Units of work done so far.
+    pub fn done(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    /// Units of work in all.
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    /// Sets the units of work in all (a sweep knows it after resuming).
+    pub fn set_total(&self, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+    }
+
+    /// Counts one unit done.
+    pub fn add_done(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Asks the work to stop at the next period boundary.
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
 }
 
 /// Reports periods done across all replications.
@@ -73,6 +130,30 @@ impl Progress {
         }
     }
 
+    /// Progress counted in `control` (periods), nothing printed; the run
+    /// stops when `control` asks it to.
+    pub fn observed(control: Arc<RunControl>) -> Self {
+        Progress {
+            display: Display::Observed(control),
+        }
+    }
+
+    /// Nothing counted or printed, but the run stops when `control` asks
+    /// it to (a sweep's runs: the sweep counts runs, not periods).
+    pub fn stoppable(control: Arc<RunControl>) -> Self {
+        Progress {
+            display: Display::Stoppable(control),
+        }
+    }
+
+    /// Whether the observer asked the run to stop.
+    pub fn stop_requested(&self) -> bool {
+        match &self.display {
+            Display::Observed(c) | Display::Stoppable(c) => c.stop_requested(),
+            _ => false,
+        }
+    }
+
     /// No output at all.
     pub fn hidden() -> Self {
         Progress {
@@ -101,7 +182,8 @@ impl Progress {
                     lines.print(done, agents, now);
                 }
             }
-            Display::Hidden => {}
+            Display::Observed(control) => control.add_done(),
+            Display::Stoppable(_) | Display::Hidden => {}
         }
     }
 
@@ -116,7 +198,7 @@ impl Progress {
                     lines.print(done, lines.agents.load(Ordering::Relaxed), Instant::now());
                 }
             }
-            Display::Hidden => {}
+            Display::Observed(_) | Display::Stoppable(_) | Display::Hidden => {}
         }
     }
 }

@@ -151,6 +151,12 @@ impl<'a> Replication<'a> {
             .saturating_add(periods)
             .min(self.config.simulation.periods);
         for t in self.done..end {
+            if progress.stop_requested() {
+                return Err(Error::Interrupted(format!(
+                    "stopped at period {t} of {}",
+                    self.config.simulation.periods
+                )));
+            }
             let now = self.calendar.phase_at(i64::from(t));
             if now != self.phase {
                 let (phase, before) = (self.calendar.phase(now), self.calendar.phase(self.phase));

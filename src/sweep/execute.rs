@@ -17,7 +17,9 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::output::{claim_output, SweepIdentity, SweepJournal};
 use crate::record::RunRecord;
-use crate::runner::{run_replication, run_replication_checkpointed, CheckpointPlan, Progress};
+use crate::runner::{
+    run_replication, run_replication_checkpointed, CheckpointPlan, Progress, RunControl,
+};
 
 /// What to do when a run fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,9 @@ pub struct SweepOptions {
     pub on_error: OnError,
     /// No progress display.
     pub quiet: bool,
+    /// Runs done counted here, and a stop asked for here (the Python
+    /// module); `None` on the command line.
+    pub control: Option<Arc<RunControl>>,
 }
 
 /// How a sweep ended.
@@ -98,6 +103,12 @@ pub fn run_sweep(
         .collect();
     let display = SweepDisplay::new(todo.len(), options.quiet);
     let stop = AtomicBool::new(false);
+    let control = options
+        .control
+        .clone()
+        .unwrap_or_else(|| RunControl::new(0));
+    control.set_total(todo.len() as u64);
+    let run_progress = || Progress::stoppable(Arc::clone(&control));
     // Bounded: workers wait when the writer lags, so memory stays bounded.
     // Four results of slack per worker let the workers run on while the
     // writer (a third thread) has the core: 200 quickstart runs on 2 cores
@@ -111,7 +122,7 @@ pub fn run_sweep(
         let worker = scope.spawn(|| {
             pool.install(|| {
                 todo.par_iter().for_each_with(sender, |sender, run| {
-                    if stop.load(Ordering::Relaxed) {
+                    if stop.load(Ordering::Relaxed) || control.stop_requested() {
                         return;
                     }
                     display.started(run.index);
@@ -134,7 +145,7 @@ pub fn run_sweep(
                                 &models[run.point],
                                 &config.to_toml(),
                                 run.replication as u64,
-                                &Progress::hidden(),
+                                &run_progress(),
                                 &CheckpointPlan { every, path },
                             ),
                             None => run_replication(
@@ -142,7 +153,7 @@ pub fn run_sweep(
                                 &models[run.point],
                                 &config.to_toml(),
                                 run.replication as u64,
-                                &Progress::hidden(),
+                                &run_progress(),
                             ),
                         }
                     };
@@ -152,6 +163,10 @@ pub fn run_sweep(
             });
         });
         for (run, result) in receiver {
+            if let Err(Error::Interrupted(_)) = &result {
+                continue; // asked to stop: the run is not finished, nor failed
+            }
+            control.add_done();
             let label = plan.label(&run);
             let written = match &result {
                 Ok(record) => journal.record_ok(&label, record),
@@ -181,6 +196,14 @@ pub fn run_sweep(
     };
     if let Some(e) = write_error {
         return Err(kept(e, journal.dir()));
+    }
+    if control.stop_requested() {
+        return Err(Error::Interrupted(format!(
+            "the sweep stopped after {ran} of {} runs; every finished run is kept in {}; \
+             run the same sweep again with resume to go on",
+            todo.len(),
+            journal.dir().display()
+        )));
     }
     let stopped = stop.load(Ordering::Relaxed);
     let dir = journal.dir().to_path_buf();
