@@ -3,7 +3,7 @@ engine (in-process, the GIL released, no per-step callbacks into Python) and
 read their outputs as xarray and pandas objects.
 
 >>> import tokensim
->>> result = tokensim.run("configs/quickstart.toml", set={"simulation.periods": 400})
+>>> result = tokensim.run("configs/quickstart.toml", set={"simulation.periods": 800})
 >>> result.summary()["verdict"]
 'fair'
 >>> result.series()            # xarray.Dataset with dims period, type, reward
