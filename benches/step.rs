@@ -1,7 +1,8 @@
 //! Throughput of one period of the engine (pay, depart, compact) at 10k,
 //! 100k and 400k agents of the `scale-400k` model (3 types, 3-period memory,
 //! static policy), reported as agent-steps per second, for the full kernel
-//! and for the reference kernel (the same draws without bookkeeping).
+//! for the bare kernel (the same draws without bookkeeping) and for the lean
+//! kernel (the lower bound: two bytes per agent, table lookups only).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -31,6 +32,11 @@ fn step(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("reference", agents), &agents, |b, _| {
             b.iter(|| sim.step_reference())
         });
+        if let Some(mut lean) = sim.lean_kernel() {
+            group.bench_with_input(BenchmarkId::new("lean", agents), &agents, |b, _| {
+                b.iter(|| sim.step_lean(&mut lean))
+            });
+        }
     }
     group.finish();
 }

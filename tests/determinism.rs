@@ -83,3 +83,32 @@ fn identical_across_thread_counts() {
         }
     }
 }
+
+/// The lean kernel of `tokensim bench` (its lower bound) makes exactly the
+/// engine's draws — the same stream per chunk, one 64-bit number per
+/// agent-step, the same alias table and departure thresholds, the same
+/// placement of arrivals — so from the same start it keeps the same agents,
+/// period after period. A yardstick that did less random work than the
+/// model would flatter nothing but itself.
+#[test]
+fn the_lean_kernel_makes_the_engines_draws() {
+    use std::sync::Arc;
+    use tokensim::engine::SimulationBuilder;
+    use tokensim::model::Model;
+    let config = config(CONFIG);
+    let model = Arc::new(Model::new(&config));
+    let build = || {
+        SimulationBuilder::from_config(&config, Arc::clone(&model), 0)
+            .and_then(|b| b.build())
+            .unwrap()
+    };
+    let (mut full, mut bench) = (build(), build());
+    let mut lean = bench.lean_kernel().expect("2 bits × 3 periods fit a byte");
+    assert_eq!(lean.population(), full.population());
+    for period in 0..60 {
+        full.step();
+        assert!(bench.step_lean(&mut lean));
+        assert_eq!(lean.population(), full.population(), "period {period}");
+    }
+    assert!(full.population() > 5_000);
+}

@@ -25,8 +25,12 @@ pub struct BenchRow {
     pub agent_steps: u64,
     /// Median wall time end to end: build, run, record, write HDF5 (s).
     pub wall: f64,
-    /// Median wall time of the reference kernel over the same periods (s).
+    /// Median wall time of the engine's bare kernel over the same periods
+    /// (s): the engine's per-agent draws without its bookkeeping.
     pub reference: f64,
+    /// Median wall time of the lean kernel (`engine::lean`) over the same
+    /// periods (s); NaN where the model does not fit it.
+    pub lean: f64,
     /// Peak resident memory of the process so far (bytes).
     pub peak_rss: u64,
 }
@@ -64,12 +68,15 @@ pub fn bench(
         let config = Config::load(path, sets)?;
         for &n in threads {
             let pool = thread_pool(Some(n))?;
-            let (mut walls, mut refs, mut steps) = (Vec::new(), Vec::new(), 0);
+            let (mut walls, mut refs, mut leans, mut steps) =
+                (Vec::new(), Vec::new(), Vec::new(), 0);
+            // Interleaved, so that a slow spell of the machine touches all three.
             for _ in 0..repeats.max(1) {
                 let (wall, agent_steps) = pool.install(|| end_to_end(&config))?;
                 walls.push(wall);
                 steps = agent_steps;
-                refs.push(pool.install(|| reference(&config))?);
+                refs.push(pool.install(|| reference(&config, Kernel::Bare))?);
+                leans.push(pool.install(|| reference(&config, Kernel::Lean))?);
             }
             let name = path
                 .file_name()
@@ -84,6 +91,7 @@ pub fn bench(
                 agent_steps: steps,
                 wall: median(walls),
                 reference: median(refs),
+                lean: median(leans),
                 peak_rss: peak_rss(),
             });
         }
@@ -105,18 +113,38 @@ fn end_to_end(config: &Config) -> Result<(f64, u64)> {
     Ok((wall, steps))
 }
 
-/// The reference kernel over the same periods, from the same initial state
-/// (building it is not timed).
-fn reference(config: &Config) -> Result<f64> {
+/// A kernel timed against the engine.
+#[derive(Clone, Copy)]
+enum Kernel {
+    /// The engine's per-agent draws on its own columns, no bookkeeping.
+    Bare,
+    /// The lean lower bound (`engine::lean`).
+    Lean,
+}
+
+/// A reference kernel over the same periods, from the same initial state
+/// (building it is not timed); NaN where it does not apply.
+fn reference(config: &Config, kernel: Kernel) -> Result<f64> {
     let model = Arc::new(Model::new(config));
     let s = &config.simulation;
     let mut total = 0.0;
     for replication in 0..s.replications as u64 {
         let mut sim =
             SimulationBuilder::from_config(config, Arc::clone(&model), replication)?.build()?;
+        let mut lean = match kernel {
+            Kernel::Bare => None,
+            Kernel::Lean => match sim.lean_kernel() {
+                Some(lean) => Some(lean),
+                None => return Ok(f64::NAN),
+            },
+        };
         let start = Instant::now();
         for _ in 0..s.periods {
-            if !sim.step_reference() {
+            let stepped = match &mut lean {
+                Some(lean) => sim.step_lean(lean),
+                None => sim.step_reference(),
+            };
+            if !stepped {
                 return Ok(f64::NAN);
             }
         }
@@ -129,13 +157,13 @@ fn table(rows: &[BenchRow], repeats: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| configuration | threads | agent-steps | wall (s) | ns/agent-step | agent-steps/s | peak RSS (MiB) | reference (s) | wall / reference |"
+        "| configuration | threads | agent-steps | wall (s) | ns/agent-step | agent-steps/s | peak RSS (MiB) | bare kernel (s) | lean kernel (s) | wall / bare | wall / lean |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         let _ = writeln!(
             s,
-            "| {} | {} | {:.3e} | {:.3} | {:.2} | {:.1} M | {:.1} | {:.3} | {:.2} |",
+            "| {} | {} | {:.3e} | {:.3} | {:.2} | {:.1} M | {:.1} | {:.3} | {:.3} | {:.2} | {:.2} |",
             r.config,
             r.threads,
             r.agent_steps as f64,
@@ -144,9 +172,11 @@ fn table(rows: &[BenchRow], repeats: usize) -> String {
             r.agent_steps as f64 / r.wall / 1e6,
             r.peak_rss as f64 / (1024.0 * 1024.0),
             r.reference,
-            r.wall / r.reference
+            r.lean,
+            r.wall / r.reference,
+            r.wall / r.lean
         );
     }
-    let _ = write!(s, "(median of {repeats} runs; wall = build, simulate, record and write HDF5; reference = the bare kernel)");
+    let _ = write!(s, "(median of {repeats} runs; wall = build, simulate, record and write HDF5; bare = the engine's per-agent draws without bookkeeping; lean = the lower bound of engine::lean, NaN where the model does not fit it)");
     s
 }

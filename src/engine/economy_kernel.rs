@@ -3,7 +3,7 @@
 //! tokens earned and credited, shopping visits with the affordable-set
 //! logit, and balances forfeited or kept on departure.
 
-use rand::Rng;
+use rand::{Rng, RngCore};
 use rand_distr::Exp1;
 
 use super::agents::AgentChunk;
@@ -12,6 +12,7 @@ use super::poisson::SmallPoisson;
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
 use crate::config::DepartureSignal;
+use crate::model::departure_threshold;
 use crate::policy::RewardDistribution;
 use crate::record::LeaverHistograms;
 
@@ -155,13 +156,16 @@ pub(crate) fn step_chunk_economy(
     let m = inputs.rewards.len();
     let mut kept = 0;
     for i in 0..len {
+        // Low half: the reward; high half: the departure (as in the paper
+        // kernel).
+        let bits = rng.next_u64();
         let Paid {
             k,
             reward: reward_value,
             history,
             tenure,
             lifetime,
-        } = pay(chunk, i, shared, inputs, m, rng, tally);
+        } = pay(chunk, i, shared, inputs, m, bits as u32, tally);
 
         // Work and issuance: the reward is paid in tokens on top.
         let tasks = economy.tasks[k].as_ref().map_or(0, |d| d.sample(rng));
@@ -187,7 +191,7 @@ pub(crate) fn step_chunk_economy(
         let balance = mall.shop(k, balance, rng, |pick| row[mall.order[pick]] += 1);
 
         let p = departure_probability(economy, inputs, k, history, tenure, credited);
-        let leaves = p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p);
+        let leaves = (bits >> 32) < departure_threshold(p);
         if leaves {
             tally.departures[k] += 1;
             if economy.forfeit {
@@ -254,8 +258,9 @@ pub(crate) fn reference_step_chunk_economy(
     chunk.admit_incoming(0.0);
     let mut kept = 0;
     for i in 0..chunk.len {
+        let bits = rng.next_u64();
         let k = chunk.type_id[i];
-        let index = phi.sample(rng);
+        let index = phi.sample_bits(bits as u32);
         let reward = inputs.rewards[index as usize];
         let history = inputs.layout.push(chunk.history[i], index);
         let tenure = chunk.tenure[i] + 1;
@@ -268,7 +273,7 @@ pub(crate) fn reference_step_chunk_economy(
             .mall
             .shop(k as usize, chunk.balance[i] + credited, rng, |_| {});
         let p = departure_probability(economy, inputs, k as usize, history, tenure, credited);
-        if !(p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p)) {
+        if (bits >> 32) >= departure_threshold(p) {
             chunk.type_id[kept] = k;
             chunk.history[kept] = history;
             chunk.tenure[kept] = tenure;

@@ -4,13 +4,20 @@
 //! A.1 step 2), decides whether to leave (step 3), and if it stays is written
 //! back at the next free slot, so the chunk is compacted in the same pass.
 //! No allocation, no locking, no dynamic dispatch per agent.
+//!
+//! Each agent-step draws one 64-bit random number: its low 32 bits pick the
+//! reward from φ's alias table, its high 32 bits decide the departure
+//! against the departure function's threshold on the 2³² scale (see
+//! [`crate::model::departure_threshold`]). The two halves are
+//! independent, so the draws have the model's distribution exactly, up to
+//! the 2⁻³² grain of the thresholds.
 
-use rand::Rng;
+use rand::RngCore;
 
-use super::agents::AgentChunk;
+use super::agents::{AgentChunk, CHUNK_CAPACITY};
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
-use crate::model::{DepartureFn, HistoryLayout};
+use crate::model::{DepartureFn, DepartureThresholds, HistoryLayout};
 use crate::policy::{AgentRewardView, RewardDistribution, RewardPlan, RewardPolicy};
 use crate::record::LeaverHistograms;
 
@@ -19,11 +26,25 @@ pub(crate) struct StepInputs<'a> {
     pub period: i64,
     pub rewards: &'a [f64],
     pub departures: &'a [DepartureFn],
+    /// The same departure functions as one flat table, when small enough.
+    pub thresholds: Option<&'a DepartureThresholds>,
     pub layout: HistoryLayout,
     pub plan: RewardPlan<'a>,
     pub policy: &'a dyn RewardPolicy,
     /// Lifetime reward given to newcomers: 0, or NaN before period 0.
     pub newcomer_lifetime: f64,
+}
+
+impl StepInputs<'_> {
+    /// The departure threshold of an agent of type `k` after this period's
+    /// payment (see [`DepartureFn::threshold`]).
+    #[inline(always)]
+    pub fn threshold(&self, k: usize, history: u64, tenure: u32) -> u64 {
+        match self.thresholds {
+            Some(table) => table.get(k, history, tenure),
+            None => self.departures[k].threshold(history, tenure),
+        }
+    }
 }
 
 /// Steps one chunk through the period; counts go to `tally`, departures of
@@ -38,30 +59,68 @@ pub(crate) fn step_chunk(
     let shared = begin_period(chunk, inputs, rng);
     let len = chunk.len;
     let m = inputs.rewards.len();
+    // Leavers are noted here and counted after the pass, so that the pass
+    // has no branch on the (unpredictable) departure: every agent is
+    // written at the next free slot, and the slot is kept only if it stays.
+    let mut gone = Departed::new();
     let mut kept = 0;
     for i in 0..len {
+        let bits = rng.next_u64();
         let Paid {
             k,
             history,
             tenure,
             lifetime,
             ..
-        } = pay(chunk, i, shared, inputs, m, rng, tally);
-        let p = inputs.departures[k].probability(history, tenure);
-        let leaves = p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p);
-        if leaves {
-            tally.departures[k] += 1;
-            if let Some(l) = leavers.as_deref_mut() {
-                if !lifetime.is_nan() {
-                    l.record(k, lifetime, tenure);
-                }
-            }
-        } else {
-            chunk.keep(i, kept, k as u8, history, tenure, lifetime);
-            kept += 1;
-        }
+        } = pay(chunk, i, shared, inputs, m, bits as u32, tally);
+        let leaves = (bits >> 32) < inputs.threshold(k, history, tenure);
+        gone.note(k as u8, tenure, lifetime);
+        gone.len += leaves as usize;
+        chunk.keep(i, kept, k as u8, history, tenure, lifetime);
+        kept += !leaves as usize;
     }
     chunk.len = kept;
+    for j in 0..gone.len {
+        let k = gone.type_id[j] as usize;
+        tally.departures[k] += 1;
+        if let Some(l) = leavers.as_deref_mut() {
+            if !gone.lifetime[j].is_nan() {
+                l.record(k, gone.lifetime[j], gone.tenure[j]);
+            }
+        }
+    }
+}
+
+/// The agents that left a chunk in this pass (on the stack: 26 KiB).
+struct Departed {
+    len: usize,
+    type_id: [u8; CHUNK_CAPACITY],
+    tenure: [u32; CHUNK_CAPACITY],
+    lifetime: [f64; CHUNK_CAPACITY],
+}
+
+impl Departed {
+    #[inline(always)]
+    fn new() -> Self {
+        Departed {
+            len: 0,
+            type_id: [0; CHUNK_CAPACITY],
+            tenure: [0; CHUNK_CAPACITY],
+            lifetime: [0.0; CHUNK_CAPACITY],
+        }
+    }
+
+    /// Writes an agent at the next entry, which counts only if `len` is
+    /// then advanced (the agent left).
+    #[inline(always)]
+    fn note(&mut self, type_id: u8, tenure: u32, lifetime: f64) {
+        // `len` < CHUNK_CAPACITY while agents remain: at most one entry
+        // per agent of the chunk.
+        let j = self.len.min(CHUNK_CAPACITY - 1);
+        self.type_id[j] = type_id;
+        self.tenure[j] = tenure;
+        self.lifetime[j] = lifetime;
+    }
 }
 
 /// What paying one agent produced.
@@ -78,8 +137,8 @@ pub(crate) struct Paid {
     pub lifetime: f64,
 }
 
-/// Pays agent `i` (model.md A.1 step 2) from φ_t or its per-agent reward,
-/// and counts it.
+/// Pays agent `i` (model.md A.1 step 2) from φ_t — drawn with the 32
+/// random bits `bits` — or its per-agent reward, and counts it.
 #[inline(always)]
 pub(crate) fn pay(
     chunk: &AgentChunk,
@@ -87,12 +146,12 @@ pub(crate) fn pay(
     shared: Option<&RewardDistribution>,
     inputs: &StepInputs<'_>,
     m: usize,
-    rng: &mut StreamRng,
+    bits: u32,
     tally: &mut PeriodTally,
 ) -> Paid {
     let k = chunk.type_id[i] as usize;
     let index = match shared {
-        Some(phi) => phi.sample(rng),
+        Some(phi) => phi.sample_bits(bits),
         None => chunk.rewards[i],
     };
     let reward = inputs.rewards[index as usize];
@@ -155,11 +214,11 @@ pub(crate) fn reference_step_chunk(
     chunk.admit_incoming(0.0);
     let mut kept = 0;
     for i in 0..chunk.len {
+        let bits = rng.next_u64();
         let k = chunk.type_id[i];
-        let history = layout.push(chunk.history[i], phi.sample(rng));
+        let history = layout.push(chunk.history[i], phi.sample_bits(bits as u32));
         let tenure = chunk.tenure[i] + 1;
-        let p = departures[k as usize].probability(history, tenure);
-        let leaves = p >= 1.0 || (p > 0.0 && rng.random::<f64>() < p);
+        let leaves = (bits >> 32) < departures[k as usize].threshold(history, tenure);
         if !leaves {
             chunk.type_id[kept] = k;
             chunk.history[kept] = history;

@@ -14,11 +14,12 @@ use super::economy::{BudgetState, BudgetYear, EconomyRuntime};
 use super::economy_kernel::{reference_step_chunk_economy, step_chunk_economy};
 use super::initial::{default_burn_in, draw_steady_state, exact_steady_state_possible};
 use super::kernel::{reference_step_chunk, step_chunk, StepInputs};
+use super::lean::LeanKernel;
 use super::rng::{Purpose, StreamKey, StreamRng};
 use super::tally::PeriodTally;
 use crate::config::InitialState;
 use crate::error::Result;
-use crate::model::{DepartureFn, Levers, Model};
+use crate::model::{DepartureFn, DepartureThresholds, Levers, Model};
 use crate::policy::{PolicyContext, RewardPlan, RewardPolicy};
 use crate::record::{LeaverHistograms, LeaverState};
 
@@ -27,7 +28,7 @@ use crate::record::{LeaverHistograms, LeaverState};
 /// wakes late idles at the end of every period (measured: 16 % of one
 /// thread on the daily courier run); one or two chunks per piece measured
 /// alike, within this machine's noise.
-const CHUNKS_PER_PIECE: usize = 2;
+pub(super) const CHUNKS_PER_PIECE: usize = 2;
 
 /// Configures and builds a [`Simulation`].
 pub struct SimulationBuilder {
@@ -131,7 +132,8 @@ impl SimulationBuilder {
                 Mutex::new(if tokens { h.with_tokens() } else { h })
             })
             .collect();
-        let departures = model.types.iter().map(|t| t.departure.clone()).collect();
+        let departures: Vec<DepartureFn> =
+            model.types.iter().map(|t| t.departure.clone()).collect();
         let store = AgentStore::new(k, policy.agent_state_width(), tokens);
         let goods = model.economy.as_ref().map_or(0, |e| e.goods.len());
         let mut burn_in = 0;
@@ -148,6 +150,7 @@ impl SimulationBuilder {
             }
         }
         let mut sim = Simulation {
+            thresholds: DepartureThresholds::new(&departures),
             departures,
             arrivals,
             scale: self.scale,
@@ -255,6 +258,8 @@ pub struct Simulation {
     model: Arc<Model>,
     policy: Box<dyn RewardPolicy>,
     departures: Vec<DepartureFn>,
+    /// `departures` as one flat table for the step loop, when small enough.
+    thresholds: Option<DepartureThresholds>,
     arrivals: Vec<Option<Poisson<f64>>>,
     scale: f64,
     key: StreamKey,
@@ -376,6 +381,7 @@ impl Simulation {
             period,
             rewards: &self.model.rewards,
             departures: &self.departures,
+            thresholds: self.thresholds.as_ref(),
             layout: self.model.history_layout(),
             plan,
             policy: self.policy.as_ref(),
@@ -450,6 +456,7 @@ impl Simulation {
         debug_assert_eq!(model.rewards, self.model.rewards);
         self.arrivals = arrival_samplers(&model, self.scale)?;
         self.departures = model.types.iter().map(|t| t.departure.clone()).collect();
+        self.thresholds = DepartureThresholds::new(&self.departures);
         if policy_changed {
             let policy = crate::policy::build_policy(config, &model)?;
             if policy.agent_state_width() != self.policy.agent_state_width() {
@@ -666,6 +673,7 @@ impl Simulation {
             period,
             rewards: &self.model.rewards,
             departures,
+            thresholds: self.thresholds.as_ref(),
             layout,
             plan: RewardPlan::Shared(phi),
             policy: self.policy.as_ref(),
@@ -684,6 +692,47 @@ impl Simulation {
                     None => reference_step_chunk(chunk, phi, departures, layout, &mut rng),
                 }
             });
+        self.period += 1;
+        true
+    }
+
+    /// The lean kernel (`engine::lean`) for this simulation's agents as they
+    /// are now, or `None` when the model does not fit it or has a token
+    /// economy. For benchmarks only.
+    pub fn lean_kernel(&self) -> Option<LeanKernel> {
+        if self.economy.is_some() {
+            return None;
+        }
+        LeanKernel::new(
+            &self.store,
+            &self.departures,
+            self.model.history_layout(),
+            self.model.reward_count(),
+        )
+    }
+
+    /// One period of the lean kernel `lean`: this simulation's arrivals
+    /// and φ_t, drawn as [`Simulation::step`] draws them, then the lean
+    /// kernel's per-agent work. For benchmarks only: returns false (doing
+    /// nothing) when the policy pays per agent.
+    pub fn step_lean(&mut self, lean: &mut LeanKernel) -> bool {
+        let period = self.period;
+        let mut rng = self.key.stream(Purpose::Arrivals, period, 0);
+        for (count, dist) in self.arrival_counts.iter_mut().zip(&self.arrivals) {
+            *count = dist.as_ref().map_or(0, |d| d.sample(&mut rng) as u64);
+        }
+        self.policy.prepare(
+            &PolicyContext {
+                period,
+                previous_active: None,
+                arrivals: &self.arrival_counts,
+            },
+            &mut self.key.stream(Purpose::Policy, period, 0),
+        );
+        let RewardPlan::Shared(phi) = self.policy.plan() else {
+            return false;
+        };
+        lean.step(&self.arrival_counts, phi, self.key, period);
         self.period += 1;
         true
     }

@@ -12,6 +12,20 @@
 use super::HistoryLayout;
 use crate::config::{DepartureConfig, DepartureFamily, MAX_MEMORY};
 
+/// A probability as a threshold on 32 random bits: round(p · 2³²), so
+/// P(bits < t) = t / 2³² is p to within 2⁻³³; 0 for p ≤ 0 or NaN (a
+/// history no agent can have), 2³² for p ≥ 1.
+#[inline]
+pub fn departure_threshold(p: f64) -> u64 {
+    if p >= 1.0 {
+        1 << 32
+    } else if p > 0.0 {
+        (p * 4_294_967_296.0).round() as u64
+    } else {
+        0
+    }
+}
+
 /// Largest departure lookup table built (entries).
 const MAX_LOOKUP: usize = 1 << 20;
 
@@ -128,6 +142,8 @@ pub struct DepartureFn {
     memory: usize,
     /// p for (min(tenure, m) − 1, last m rewards), when small enough.
     lookup: Option<Vec<f64>>,
+    /// The same table as departure thresholds on the 2³² scale.
+    threshold_lookup: Option<Vec<u64>>,
     /// Bits of the history key: bits per reward × m.
     key_width: usize,
 }
@@ -198,6 +214,7 @@ impl DepartureFn {
             layout,
             memory,
             lookup: None,
+            threshold_lookup: None,
             key_width,
         };
         if key_width < 32 && memory << key_width <= MAX_LOOKUP {
@@ -214,6 +231,8 @@ impl DepartureFn {
                     }
                 })
                 .collect();
+            let table: Vec<f64> = table;
+            f.threshold_lookup = Some(table.iter().map(|&p| departure_threshold(p)).collect());
             f.lookup = Some(table);
         }
         f
@@ -243,6 +262,24 @@ impl DepartureFn {
                 table[(level << self.key_width) | self.layout.key(history, self.memory)]
             }
             None => self.evaluate(history, tenure),
+        }
+    }
+
+    /// The departure probability as a threshold t on the 2³² scale: the
+    /// agent leaves when 32 uniform random bits, read as an integer, are
+    /// below t (t = 2³² always leaves, t = 0 never). The step loop's hot
+    /// path: one integer comparison instead of a float draw.
+    #[inline]
+    pub fn threshold(&self, history: u64, tenure: u32) -> u64 {
+        if tenure <= self.grace_periods {
+            return 0;
+        }
+        match &self.threshold_lookup {
+            Some(table) => {
+                let level = (tenure as usize).min(self.memory) - 1;
+                table[(level << self.key_width) | self.layout.key(history, self.memory)]
+            }
+            None => departure_threshold(self.evaluate(history, tenure)),
         }
     }
 

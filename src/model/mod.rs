@@ -10,14 +10,16 @@ pub mod operators;
 pub mod ratchet;
 mod revenue;
 mod stationary;
+mod thresholds;
 
-pub use departure::{DepartureCurve, DepartureFn, Recall};
+pub use departure::{departure_threshold, DepartureCurve, DepartureFn, Recall};
 pub use economy::{Economy, Good, Levers};
 pub use history::HistoryLayout;
 pub use revenue::RevenueFn;
 pub use stationary::{
     stationary_cohort, StationaryCohort, StationaryError, MAX_AGE, MAX_HISTORY_STATES,
 };
+pub use thresholds::DepartureThresholds;
 
 use crate::config::Config;
 
