@@ -639,13 +639,11 @@ impl Simulation {
             .map_or(&[], |b| b.years.as_slice())
     }
 
-    /// One period of the reference kernel (see `engine::kernel`, and
-    /// `engine::economy_kernel` for the token economy, run with the
-    /// configured levers): arrivals and the same per-agent draws as
-    /// [`Simulation::step`], without any bookkeeping. For benchmarks only:
-    /// it records nothing, and returns false (doing nothing) when the
-    /// policy pays per agent.
-    pub fn step_reference(&mut self) -> bool {
+    /// A benchmark kernel's period start: this period's arrival counts and
+    /// φ_t, drawn from the same streams as [`Simulation::step`] (the policy
+    /// sees no previous outcome: the kernels record none). Returns the
+    /// period.
+    fn draw_arrivals_and_plan(&mut self) -> i64 {
         let period = self.period;
         let mut rng = self.key.stream(Purpose::Arrivals, period, 0);
         for (count, dist) in self.arrival_counts.iter_mut().zip(&self.arrivals) {
@@ -659,6 +657,17 @@ impl Simulation {
             },
             &mut self.key.stream(Purpose::Policy, period, 0),
         );
+        period
+    }
+
+    /// One period of the reference kernel (see `engine::kernel`, and
+    /// `engine::economy_kernel` for the token economy, run with the
+    /// configured levers): arrivals and the same per-agent draws as
+    /// [`Simulation::step`], without any bookkeeping. For benchmarks only:
+    /// it records nothing, and returns false (doing nothing) when the
+    /// policy pays per agent.
+    pub fn step_reference(&mut self) -> bool {
+        let period = self.draw_arrivals_and_plan();
         let RewardPlan::Shared(phi) = self.policy.plan() else {
             return false;
         };
@@ -716,19 +725,7 @@ impl Simulation {
     /// kernel's per-agent work. For benchmarks only: returns false (doing
     /// nothing) when the policy pays per agent.
     pub fn step_lean(&mut self, lean: &mut LeanKernel) -> bool {
-        let period = self.period;
-        let mut rng = self.key.stream(Purpose::Arrivals, period, 0);
-        for (count, dist) in self.arrival_counts.iter_mut().zip(&self.arrivals) {
-            *count = dist.as_ref().map_or(0, |d| d.sample(&mut rng) as u64);
-        }
-        self.policy.prepare(
-            &PolicyContext {
-                period,
-                previous_active: None,
-                arrivals: &self.arrival_counts,
-            },
-            &mut self.key.stream(Purpose::Policy, period, 0),
-        );
+        let period = self.draw_arrivals_and_plan();
         let RewardPlan::Shared(phi) = self.policy.plan() else {
             return false;
         };
