@@ -200,15 +200,14 @@ pub(crate) fn begin_period<'a>(
     }
 }
 
-/// The reference kernel: the least per-agent work the model needs — the
-/// same random draws on the same arrays (pay from φ, push the history,
-/// look up p, draw the departure, compact) with no counts, no lifetime
+/// The bare kernel: the engine's per-agent draws on its own columns (pay
+/// from φ, push the history, look the threshold up as the full kernel
+/// does, decide the departure, compact) with no counts, no lifetime
 /// rewards, no histograms. Benchmarks measure the full kernel against it.
 pub(crate) fn reference_step_chunk(
     chunk: &mut AgentChunk,
     phi: &RewardDistribution,
-    departures: &[DepartureFn],
-    layout: HistoryLayout,
+    inputs: &StepInputs<'_>,
     rng: &mut StreamRng,
 ) {
     chunk.admit_incoming(0.0);
@@ -216,9 +215,11 @@ pub(crate) fn reference_step_chunk(
     for i in 0..chunk.len {
         let bits = rng.next_u64();
         let k = chunk.type_id[i];
-        let history = layout.push(chunk.history[i], phi.sample_bits(bits as u32));
+        let history = inputs
+            .layout
+            .push(chunk.history[i], phi.sample_bits(bits as u32));
         let tenure = chunk.tenure[i] + 1;
-        let leaves = (bits >> 32) < departures[k as usize].threshold(history, tenure);
+        let leaves = (bits >> 32) < inputs.threshold(k as usize, history, tenure);
         if !leaves {
             chunk.type_id[kept] = k;
             chunk.history[kept] = history;

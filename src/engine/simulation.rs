@@ -677,13 +677,13 @@ impl Simulation {
             e.set_levers(period, &self.key);
             e.prepare_mall();
         }
-        let (key, departures, layout) = (self.key, &self.departures, self.model.history_layout());
+        let key = self.key;
         let inputs = StepInputs {
             period,
             rewards: &self.model.rewards,
-            departures,
+            departures: &self.departures,
             thresholds: self.thresholds.as_ref(),
-            layout,
+            layout: self.model.history_layout(),
             plan: RewardPlan::Shared(phi),
             policy: self.policy.as_ref(),
             newcomer_lifetime: 0.0,
@@ -698,7 +698,7 @@ impl Simulation {
                 let mut rng = key.stream(Purpose::AgentStep, period, c as u64);
                 match &economy {
                     Some(e) => reference_step_chunk_economy(chunk, phi, &inputs, e, &mut rng),
-                    None => reference_step_chunk(chunk, phi, departures, layout, &mut rng),
+                    None => reference_step_chunk(chunk, phi, &inputs, &mut rng),
                 }
             });
         self.period += 1;

@@ -145,8 +145,6 @@ pub struct DepartureFn {
     memory: usize,
     /// p for (min(tenure, m) − 1, last m rewards), when small enough.
     lookup: Option<Vec<f64>>,
-    /// The same table as departure thresholds on the 2³² scale.
-    threshold_lookup: Option<Vec<u64>>,
     /// Bits of the history key: bits per reward × m.
     key_width: usize,
 }
@@ -217,7 +215,6 @@ impl DepartureFn {
             layout,
             memory,
             lookup: None,
-            threshold_lookup: None,
             key_width,
         };
         if key_width < 32 && memory << key_width <= MAX_LOOKUP {
@@ -234,8 +231,6 @@ impl DepartureFn {
                     }
                 })
                 .collect();
-            let table: Vec<f64> = table;
-            f.threshold_lookup = Some(table.iter().map(|&p| departure_threshold(p)).collect());
             f.lookup = Some(table);
         }
         f
@@ -270,20 +265,12 @@ impl DepartureFn {
 
     /// The departure probability as a threshold t on the 2³² scale: the
     /// agent leaves when 32 uniform random bits, read as an integer, are
-    /// below t (t = 2³² always leaves, t = 0 never). The step loop's hot
-    /// path: one integer comparison instead of a float draw.
+    /// below t (t = 2³² always leaves, t = 0 never). The step loop
+    /// reads these from [`super::DepartureThresholds`], one flat table
+    /// of all types built from this.
     #[inline]
     pub fn threshold(&self, history: u64, tenure: u32) -> u64 {
-        if tenure <= self.grace_periods {
-            return 0;
-        }
-        match &self.threshold_lookup {
-            Some(table) => {
-                let level = (tenure as usize).min(self.memory) - 1;
-                table[(level << self.key_width) | self.layout.key(history, self.memory)]
-            }
-            None => departure_threshold(self.evaluate(history, tenure)),
-        }
+        departure_threshold(self.probability(history, tenure))
     }
 
     /// The departure probability computed from its definition (no table,
