@@ -73,6 +73,11 @@ fn baseline_reproduces_the_research_row() {
         100.0 * change(3),
         100.0 * change(5)
     );
+    // The research's steering row (model.md B.6, issue 12 point 4): real
+    // flat within 2 %, virtual +25 to +45 %, ending float −15 to −30 %.
+    assert!(change(2).abs() <= 0.02, "real {}", change(2));
+    assert!((0.25..=0.45).contains(&change(3)), "virtual {}", change(3));
+    assert!((-0.30..=-0.15).contains(&change(5)), "float {}", change(5));
 }
 
 /// The steered first budget year's cash cost over its budget, and the mean
@@ -82,6 +87,7 @@ fn steered_years(text: &str, sets: &[String]) -> Vec<(f64, f64, f64)> {
     let mut all = vec![
         "simulation.scale=4000".to_string(),
         "budget.annual=4.0e5".to_string(),
+        "budget.hard_cap=false".to_string(),
     ];
     all.extend_from_slice(sets);
     let config = Config::from_toml(text, &path, &all).unwrap();
@@ -102,7 +108,8 @@ fn steered_years(text: &str, sets: &[String]) -> Vec<(f64, f64, f64)> {
 /// P1 (model.md E.3): with real prices fixed at 1, the valve alone lands the
 /// year's cash within 2 % of the budget when an operator pins issuance for
 /// the whole run at 1.15 or at 0.9. Without the valve (it too pinned at 1),
-/// issuance 1.15 costs 4 % over the budget, so the 2 % is the valve's work.
+/// issuance 1.15 costs about a quarter over the budget, so the 2 % is the
+/// valve's work. No hard cap here (it would ration the overspend away).
 #[test]
 fn the_valve_alone_lands_the_budget_under_pinned_issuance() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/fengdou-steer.toml");
@@ -125,10 +132,57 @@ fn the_valve_alone_lands_the_budget_under_pinned_issuance() {
         "the scenario does not need the valve: {fixed}"
     );
     for iota in [1.15, 0.9] {
-        let ratio = pinned(iota, "[0.65, 1.5]");
+        let ratio = pinned(iota, "[0.3, 1.5]");
         eprintln!("issuance pinned at {iota}, valve alone: cash / budget {ratio:.4}");
         assert!((ratio - 1.0).abs() <= 0.02, "ι = {iota}: {ratio}");
     }
+}
+
+/// λV in the objective (model.md E.3, issue 12 point 3). With effort
+/// answering purchasing power, the λ > 0 controller weighs the value of
+/// tasks against the expected budget penalty: it prices virtual goods
+/// lower (a token buys more, couriers work more) and lands the budget as
+/// the λ = 0 controller does. Both runs share the seed (common random
+/// numbers); 1/100 scale, one budget year. The checks are the objective's
+/// own: more incentive value (tasks × task_value), the year's cash within
+/// 1 % of budget for both, the active float inside the band at the end.
+#[test]
+fn weighing_incentive_value_buys_more_tasks_on_the_same_budget() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/fengdou-steer.toml");
+    let run = |lambda: f64| {
+        let sets = [
+            "simulation.scale=4000".to_string(),
+            "budget.annual=4.0e5".to_string(),
+            "budget.hard_cap=false".to_string(),
+            "simulation.periods=52".to_string(),
+            "economy.incentive=\"purchasing_power\"".to_string(),
+            format!("steer.value_weight={lambda}"),
+        ];
+        let config = Config::load(&path, &sets).unwrap();
+        let record = run_experiment(&config, &Progress::hidden())
+            .unwrap()
+            .remove(0);
+        let t = record.series.tokens.as_ref().unwrap();
+        let year = &record.info.budget_years[0];
+        let value: f64 = t.incentive_value.iter().sum();
+        let active = (*t.float.last().unwrap() - *t.dormant_float.last().unwrap()) as f64 / 4000.0;
+        (year.cost / year.budget, value, active)
+    };
+    let (ratio0, value0, active0) = run(0.0);
+    let (ratio1, value1, active1) = run(0.01);
+    eprintln!(
+        "λ = 0: C/B {ratio0:.4}, V {value0:.0}, active float {active0:.0}; \
+         λ = 0.01: C/B {ratio1:.4}, V {value1:.0}, active float {active1:.0}"
+    );
+    assert!((ratio0 - 1.0).abs() <= 0.01 && (ratio1 - 1.0).abs() <= 0.01);
+    // V = tasks here (task_value 1): tasks are Poisson given the couriers
+    // present, so a difference beyond 10 standard errors (√V each) is the
+    // controller's, not noise; measured: +1.9 %, about 40 s.e.
+    assert!(
+        value1 - value0 > 10.0 * (value0 + value1).sqrt(),
+        "{value1} vs {value0}"
+    );
+    assert!((300.0..=400.0).contains(&active1), "{active1}");
 }
 
 /// Five budget years (model.md E.3, issue 12 point 7): every year's cash
@@ -206,6 +260,7 @@ fn the_ratchet_aware_target_keeps_a_larger_budget() {
         let sets = [
             "simulation.scale=4000".to_string(),
             "budget.annual=4.0e5".to_string(),
+            "budget.hard_cap=false".to_string(),
             "simulation.periods=156".to_string(),
             "steer.float_band=[400.0, 5000.0]".to_string(),
             format!("simulation.replications={replications}"),
@@ -267,6 +322,7 @@ fn steering_is_robust_to_wrong_elasticity_beliefs() {
         let sets = [
             "simulation.scale=4000".to_string(),
             "budget.annual=4.0e5".to_string(),
+            "budget.hard_cap=false".to_string(),
             "simulation.replications=2".to_string(),
         ];
         // The baseline has no [steer] table: set the error on the struct.
@@ -322,6 +378,7 @@ fn penalty_weights_set_the_planned_fractile() {
         let sets = [
             "simulation.scale=4000".to_string(),
             "budget.annual=4.0e5".to_string(),
+            "budget.hard_cap=false".to_string(),
             format!("simulation.replications={replications}"),
             format!("budget.over_penalty={over}"),
             format!("budget.under_penalty={under}"),
@@ -407,7 +464,7 @@ fn the_stress_suite_stays_on_budget_within_the_levers_reach() {
 /// Real prices by elasticity class (model.md E.3, P1: "real prices
 /// fine-tune within-channel volume by elasticity class"). With the valve
 /// pinned at 1 and issuance pinned at 1.15, real prices must cut the year's
-/// cash by ≈ 3.6 %. Each real good's cash is proportional to its token
+/// cash by ≈ 3.6 % (the budget is set so; no hard cap). Each real good's cash is proportional to its token
 /// spend, so to first order a cut x costs purchasing power
 /// x·(real share)/|ē| when all real prices move alike (ē the cash-weighted
 /// mean elasticity) and x·(real share)/|e_c| when only class c moves: the
@@ -431,7 +488,11 @@ fn real_prices_by_class_cost_less_purchasing_power() {
     let run = |mode: &str| {
         let sets = [
             "simulation.scale=40000".to_string(),
-            "budget.annual=4.0e6".to_string(),
+            // The scenario's real demand at ι = 1.15 and unit prices is 24 %
+            // over its ¥4M budget (the hard cap's stock-outs do the rest
+            // there); this budget leaves the 3.6 % cut the test is about.
+            "budget.annual=4.77e6".to_string(),
+            "budget.hard_cap=false".to_string(),
             "simulation.periods=52".to_string(),
             "steer.valve_band=[1.0, 1.0]".to_string(),
             "economy.incentive=\"purchasing_power\"".to_string(),

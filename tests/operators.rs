@@ -220,7 +220,12 @@ fn adherence_aware_advice_scales_the_move_by_one_over_adherence() {
         })
         .expect("the controller moves a lever");
     assert_eq!(&w.levers[..q], &n.levers[..q], "the same until then");
-    let bands = [(f64::MIN_POSITIVE, f64::INFINITY), (0.8, 1.2), (0.65, 1.5)];
+    let steer = small(&[]).steer.expect("a steered scenario");
+    let bands = [
+        (f64::MIN_POSITIVE, f64::INFINITY),
+        (steer.real_price_band[0], steer.real_price_band[1]),
+        (steer.valve_band[0], steer.valve_band[1]),
+    ];
     let mut moved = 0;
     for l in [0, 2] {
         let (now, naive_rec) = (in_force(q)[l], n.recommended_levers[q][l]);

@@ -363,6 +363,19 @@ pub struct SteerConfig {
     /// in force is the one the controller wants.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adherence_aware: bool,
+    /// λ, yuan per yuan of incentive value (model.md E.3): the controller
+    /// picks the levers that minimise E[Π] − λ·V over the rest of the
+    /// budget year, Π the year's expected budget penalty and V the value of
+    /// the tasks couriers do (`economy.task_value` × tasks), subject to the
+    /// float band. 0 (the default): V is not weighed — the valve meets the
+    /// budget target, real prices take over beyond its reach, and issuance
+    /// moves only when the float leaves its band.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub value_weight: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// What the steer controller's valve (the virtual-price multiplier) steers.
@@ -495,5 +508,6 @@ impl SteerConfig {
             );
         }
         problems.probability("steer.discount", self.discount);
+        problems.non_negative("steer.value_weight", self.value_weight);
     }
 }

@@ -32,7 +32,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::tally::PeriodTally;
-use crate::config::{FloatMeasure, RealPriceControl, SteerConfig, ValveRole};
+use crate::config::{FloatMeasure, IncentiveMeasure, RealPriceControl, SteerConfig, ValveRole};
 use crate::model::ratchet::RatchetProblem;
 use crate::model::{Economy, Levers};
 use crate::policy::{BudgetView, LeverContext, LeverController};
@@ -107,6 +107,38 @@ fn bisect(band: [f64; 2], f: impl Fn(f64) -> f64, rising: bool) -> f64 {
     (0.5 * (lo + hi)).exp()
 }
 
+/// The minimiser of `f` over `band`, by golden-section search in logs
+/// (48 steps: the bracket shrinks to 10⁻¹⁰ of its log width); `f` need
+/// only be unimodal, which E[Π] − λ·V is along one lever.
+fn golden_min(band: [f64; 2], f: impl Fn(f64) -> f64) -> f64 {
+    let ratio = 0.5 * (5f64.sqrt() - 1.0);
+    let (mut a, mut b) = (band[0].ln(), band[1].ln());
+    let mut x1 = b - ratio * (b - a);
+    let mut x2 = a + ratio * (b - a);
+    let (mut f1, mut f2) = (f(x1.exp()), f(x2.exp()));
+    for _ in 0..48 {
+        if f1 <= f2 {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - ratio * (b - a);
+            f1 = f(x1.exp());
+        } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + ratio * (b - a);
+            f2 = f(x2.exp());
+        }
+    }
+    (0.5 * (a + b)).exp()
+}
+
+/// Φ(x), the standard normal distribution function.
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
+}
+
 /// A one-step forecaster of a quantity that scales with a lever: the
 /// observation x_t = level_t × f_t, with f_t the levers' believed effect
 /// (e.g. m^ê for cash). It smooths the *level* x/f exponentially and keeps
@@ -165,6 +197,30 @@ struct BelievedGood {
     weight: f64,
     cash_cost: f64,
     elasticity: f64,
+    /// p_j^ref, for tokens spent per visit.
+    #[serde(default)]
+    reference_price: f64,
+}
+
+/// What the controller knows of effort: the firm publishes its token
+/// prices and measures how tasks answer pay, so it knows η_k, the value of
+/// a task and whether effort answers ι or ι·π (model.md E.3).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct EffortBelief {
+    elasticities: Vec<f64>,
+    task_value: f64,
+    purchasing_power: bool,
+}
+
+/// A candidate plan for the rest of the budget year and what the
+/// controller predicts of it (`steer.value_weight` > 0).
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    levers: Levers,
+    /// E[Π] − λ·V over the rest of the year.
+    objective: f64,
+    /// The float the plan projects `horizon` periods ahead.
+    projected_float: f64,
 }
 
 /// The state of the lever controller.
@@ -187,6 +243,21 @@ pub(crate) struct Controller {
     /// Fair steering: the band issuance stays in (`steer.pay_rate_tolerance`).
     #[serde(default)]
     pay_band: Option<[f64; 2]>,
+    /// What the controller knows of effort, for the incentive value V
+    /// (`steer.value_weight` > 0).
+    #[serde(default)]
+    effort: EffortBelief,
+    /// Tasks per period of each type, with the incentive power's believed
+    /// effect x^{η_k} divided out: the forecast of tasks, hence of issuance.
+    #[serde(default)]
+    tasks: Vec<Forecast>,
+    /// Tokens redeemed per period, with the believed logit tokens per
+    /// visit at the levers in force divided out.
+    #[serde(default)]
+    redemption: Forecast,
+    /// Tokens spent per good last period: the shares of π.
+    #[serde(default)]
+    spend: Vec<f64>,
     /// The recommendation in force.
     pub levers: Levers,
 }
@@ -225,6 +296,7 @@ impl Controller {
                 weight: g.weight,
                 cash_cost: g.cash_cost,
                 elasticity: believed_of(j),
+                reference_price: g.reference_price,
             })
             .collect();
         Controller {
@@ -242,6 +314,14 @@ impl Controller {
                 let low = economy.levers.issuance_rate / (1.0 + t / 2.0);
                 [low, low * (1.0 + t)]
             }),
+            effort: EffortBelief {
+                elasticities: economy.effort_elasticities.clone(),
+                task_value: economy.task_value,
+                purchasing_power: economy.incentive == IncentiveMeasure::PurchasingPower,
+            },
+            tasks: vec![Forecast::default(); economy.effort_elasticities.len()],
+            redemption: Forecast::default(),
+            spend: Vec::new(),
             config,
         }
     }
@@ -255,6 +335,9 @@ impl Controller {
         self.virtual_elasticity = fresh.virtual_elasticity;
         self.mall = fresh.mall;
         self.no_purchase_weight = fresh.no_purchase_weight;
+        self.effort = fresh.effort;
+        self.tasks
+            .resize(self.effort.elasticities.len(), Forecast::default());
         // The fair band is fixed at the start of the run, so that an event
         // cannot move it under types already paid; a changed tolerance
         // takes a new one.
@@ -331,6 +414,94 @@ impl Controller {
         // fixed-lever variance Miller–Orr asks for.
         let net = tally.issuance as f64 - (tally.redeemed_real + tally.redeemed_virtual) as f64;
         self.net_inflow.observe(net, 1.0, w);
+        // The incentive value's forecasts (used when λ > 0; kept always, so
+        // that a later phase with λ > 0 starts from what was learned).
+        let levers = Levers {
+            issuance_rate: tally.levers[0],
+            real_price_mult: real,
+            virtual_price_mult: valve,
+            class_mult: tally.class_levers,
+        };
+        let power = self.incentive_power(levers.issuance_rate, tally.purchasing_power);
+        for (k, f) in self.tasks.iter_mut().enumerate() {
+            if let (Some(&n), Some(&eta)) =
+                (tally.type_tasks.get(k), self.effort.elasticities.get(k))
+            {
+                f.observe(n as f64, power.powf(eta), w);
+            }
+        }
+        let redeemed = (tally.redeemed_real + tally.redeemed_virtual) as f64;
+        self.redemption
+            .observe(redeemed, self.logit_tokens(&levers).max(1e-300), w);
+        if tally.sales.iter().any(|&n| n > 0) {
+            self.spend.clear();
+            self.spend.extend(
+                tally
+                    .sales
+                    .iter()
+                    .zip(&self.mall)
+                    .map(|(&n, g)| n as f64 * g.reference_price * Self::multiplier(g, &levers)),
+            );
+        }
+    }
+
+    /// What effort answers: ι, or ι·π (model.md E.3).
+    fn incentive_power(&self, issuance_rate: f64, pi: f64) -> f64 {
+        if self.effort.purchasing_power {
+            issuance_rate * pi
+        } else {
+            issuance_rate
+        }
+    }
+
+    /// The price multiplier of good `g` under `levers`.
+    fn multiplier(g: &BelievedGood, levers: &Levers) -> f64 {
+        if g.real {
+            levers.real_price_mult * g.class.map_or(1.0, |c| levers.class_mult[c])
+        } else {
+            levers.virtual_price_mult
+        }
+    }
+
+    /// Believed tokens spent per visit under `levers`: the logit's
+    /// Σ_j p_j w_j m_j^{ê_j} / D(m).
+    fn logit_tokens(&self, levers: &Levers) -> f64 {
+        let (mut tokens, mut denominator) = (0.0, self.no_purchase_weight);
+        for g in &self.mall {
+            let m = Self::multiplier(g, levers);
+            let attraction = g.weight * m.powf(g.elasticity);
+            denominator += attraction;
+            tokens += g.reference_price * m * attraction;
+        }
+        tokens / denominator.max(1e-300)
+    }
+
+    /// π under `levers`: Σ_j s_j / m_j, the shares s_j those of last
+    /// period's spend (the engine's index, without whole-token rounding).
+    fn believed_purchasing_power(&self, levers: &Levers) -> f64 {
+        let total: f64 = self.spend.iter().sum();
+        if total <= 0.0 {
+            return 1.0;
+        }
+        self.spend
+            .iter()
+            .zip(&self.mall)
+            .map(|(&s, g)| s / Self::multiplier(g, levers))
+            .sum::<f64>()
+            / total
+    }
+
+    /// Predicted tasks per period under `levers` (π from
+    /// [`Self::believed_purchasing_power`]), or `None` before the first
+    /// period is seen.
+    fn predicted_tasks(&self, levers: &Levers) -> Option<f64> {
+        let power =
+            self.incentive_power(levers.issuance_rate, self.believed_purchasing_power(levers));
+        self.tasks
+            .iter()
+            .zip(&self.effort.elasticities)
+            .map(|(f, &eta)| f.predict(power.powf(eta)))
+            .sum()
     }
 
     /// z* of the year starting now at budget `budget`: the one-line
@@ -425,6 +596,140 @@ impl Controller {
         (real, classes, valve)
     }
 
+    /// E[Π] of the year when the rest of it costs N(μ − spent, σ²) on top
+    /// of `spent`: κ_o E(C − B)^+ + κ_u' E(B − C)^+, with κ_u' the
+    /// under-penalty whose newsvendor fractile is Φ(z) — κ_u itself for the
+    /// one-year fractile, and the ratchet-aware programme's answer
+    /// otherwise — so that, with λ = 0, the plan that minimises it is the
+    /// fractile target.
+    fn expected_penalty(budget: &BudgetView, mean: f64, sigma: f64, z: f64) -> f64 {
+        let over = budget.over_penalty;
+        let phi_z = normal_cdf(z).clamp(1e-12, 1.0 - 1e-12);
+        let under = over * (1.0 - phi_z) / phi_z;
+        let b = budget.budget;
+        if sigma <= 0.0 {
+            return over * (mean - b).max(0.0) + under * (b - mean).max(0.0);
+        }
+        let d = (mean - b) / sigma;
+        let density = (-0.5 * d * d).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let above = (mean - b) * normal_cdf(d) + sigma * density;
+        let below = (b - mean) * normal_cdf(-d) + sigma * density;
+        over * above + under * below
+    }
+
+    /// The plan that minimises E[Π] − λ·V over the rest of the budget year
+    /// (`n` periods, this one included) subject to the float band
+    /// (model.md E.3, `steer.value_weight` = λ > 0). Candidates: the
+    /// issuance rate held or moved one `issuance_step` — outside the band,
+    /// only the step back towards it; inside, a move only if the float
+    /// projected `horizon` periods ahead stays in the band — and for each,
+    /// the valve and real prices by coordinate descent (golden sections in
+    /// logs within their bands). Predictions: cash from the believed logit
+    /// ratio, tasks per type from x^{η_k} (x = ι or ι·π, π at the
+    /// candidate prices), redemption from the logit's tokens per visit.
+    /// Holding wins ties.
+    fn value_plan(&self, float: f64, budget: &BudgetView, n: f64, z: f64) -> Option<Plan> {
+        let c = &self.config;
+        let now = self.levers;
+        let level = self.cash.predict(1.0)?;
+        let net_now = self.net_inflow.predict(1.0)?;
+        let tokens_now = self.logit_tokens(&now);
+        let redeemed_now = self.redemption.predict(tokens_now)?;
+        let tasks_now = self.predicted_tasks(&now)?;
+        let sigma = (self.cash.error_var() * n).sqrt();
+        let (lo, _, hi) = self.band();
+        let evaluate = |levers: &Levers| -> Option<Plan> {
+            let cash = level
+                * self.cash_effect(
+                    levers.real_price_mult,
+                    levers.class_mult,
+                    levers.virtual_price_mult,
+                );
+            let penalty = Self::expected_penalty(budget, budget.spent + n * cash, sigma, z);
+            let tasks = self.predicted_tasks(levers)?;
+            let value = self.effort.task_value * tasks * n;
+            let issued_change = levers.issuance_rate * tasks - now.issuance_rate * tasks_now;
+            let redeemed_change =
+                self.redemption.predict(self.logit_tokens(levers))? - redeemed_now;
+            let net = net_now + issued_change - redeemed_change;
+            Some(Plan {
+                levers: *levers,
+                objective: penalty - c.value_weight * value,
+                projected_float: float + c.horizon * net,
+            })
+        };
+        let relax = |m: f64| m.sqrt().clamp(c.real_price_band[0], c.real_price_band[1]);
+        let classes = self.classes_by_elasticity();
+        let best_prices = |iota: f64| -> Option<Plan> {
+            let mut x = Levers {
+                issuance_rate: iota,
+                real_price_mult: relax(now.real_price_mult),
+                virtual_price_mult: now.virtual_price_mult,
+                class_mult: now.class_mult.map(relax),
+            };
+            let score = |x: &Levers| evaluate(x).map_or(f64::INFINITY, |p| p.objective);
+            for _ in 0..2 {
+                x.virtual_price_mult = golden_min(c.valve_band, |v| {
+                    score(&Levers {
+                        virtual_price_mult: v,
+                        ..x
+                    })
+                });
+                match c.real_prices {
+                    RealPriceControl::Uniform => {
+                        x.real_price_mult = golden_min(c.real_price_band, |r| {
+                            score(&Levers {
+                                real_price_mult: r,
+                                ..x
+                            })
+                        });
+                    }
+                    RealPriceControl::ByClass => {
+                        for &class in &classes {
+                            x.class_mult[class] = golden_min(c.real_price_band, |m| {
+                                let mut k = x.class_mult;
+                                k[class] = m;
+                                score(&Levers { class_mult: k, ..x })
+                            });
+                        }
+                    }
+                }
+            }
+            evaluate(&x)
+        };
+        let step = c.issuance_step;
+        let clamp_pay = |iota: f64| match self.pay_band {
+            Some([a, b]) => iota.clamp(a, b),
+            None => iota,
+        };
+        let candidates: Vec<f64> = if float > hi {
+            vec![clamp_pay(now.issuance_rate * (1.0 - step))]
+        } else if float < lo {
+            vec![clamp_pay(now.issuance_rate * (1.0 + step))]
+        } else {
+            vec![
+                now.issuance_rate,
+                clamp_pay(now.issuance_rate * (1.0 - step)),
+                clamp_pay(now.issuance_rate * (1.0 + step)),
+            ]
+        };
+        let mut best: Option<Plan> = None;
+        for (i, &iota) in candidates.iter().enumerate() {
+            let Some(plan) = best_prices(iota) else {
+                continue;
+            };
+            let holds = i == 0;
+            let in_band = (lo..=hi).contains(&plan.projected_float);
+            if !holds && !in_band && lo <= float && float <= hi {
+                continue;
+            }
+            if best.is_none_or(|b| plan.objective < b.objective) {
+                best = Some(plan);
+            }
+        }
+        best
+    }
+
     /// (K_lo, Z, K_hi) of the float band, in tokens (configured per unit of
     /// market size θ, so that a scenario keeps its meaning at another θ).
     fn band(&self) -> (f64, f64, f64) {
@@ -503,6 +808,20 @@ impl Controller {
                     };
                     self.levers.virtual_price_mult =
                         clamp(self.levers.virtual_price_mult * step.exp(), c.valve_band);
+                }
+            }
+            ValveRole::Budget if c.value_weight > 0.0 => {
+                if let Some(plan) = self.value_plan(float, budget, n, z) {
+                    let half = |now: f64, wanted: f64| (0.5 * (now.ln() + wanted.ln())).exp();
+                    let l = plan.levers;
+                    self.levers.real_price_mult = half(m.real_price_mult, l.real_price_mult);
+                    for (now, wanted) in self.levers.class_mult.iter_mut().zip(l.class_mult) {
+                        *now = half(*now, wanted);
+                    }
+                    self.levers.virtual_price_mult =
+                        half(m.virtual_price_mult, l.virtual_price_mult);
+                    self.levers.issuance_rate = l.issuance_rate;
+                    return self.levers;
                 }
             }
             ValveRole::Budget => {
@@ -607,6 +926,61 @@ mod tests {
         // A shock is uncertainty: one error of 50 gives 0.3 × 50².
         f.observe(1000.0 + 50.0, 1.0, 0.3);
         assert!((f.error_var() - 0.3 * 2500.0).abs() < 1e-6);
+    }
+
+    /// E[Π] against its definition, integrated numerically; and with
+    /// λ = 0 its minimiser over the planned mean is the newsvendor
+    /// fractile B − z·σ (the closed form the λ = 0 controller targets).
+    #[test]
+    fn expected_penalty_is_the_newsvendor_loss() {
+        use super::{inverse_normal, normal_cdf, Controller};
+        use crate::policy::BudgetView;
+        let budget = BudgetView {
+            budget: 100.0,
+            spent: 0.0,
+            over_penalty: 2.0,
+            under_penalty: 1.0,
+            ratchet: 0.0,
+        };
+        let z = inverse_normal(2.0 / 3.0);
+        let (mean, sigma) = (97.0, 4.0);
+        // Trapezoid rule over ±12σ of the normal density.
+        let steps = 200_000;
+        let (a, b) = (mean - 12.0 * sigma, mean + 12.0 * sigma);
+        let h = (b - a) / steps as f64;
+        let mut integral = 0.0;
+        for i in 0..=steps {
+            let c = a + i as f64 * h;
+            let density = (-0.5 * ((c - mean) / sigma).powi(2)).exp()
+                / (sigma * (2.0 * std::f64::consts::PI).sqrt());
+            let loss = 2.0 * (c - 100.0).max(0.0) + 1.0 * (100.0 - c).max(0.0);
+            let w = if i == 0 || i == steps { 0.5 } else { 1.0 };
+            integral += w * loss * density * h;
+        }
+        let analytic = Controller::expected_penalty(&budget, mean, sigma, z);
+        assert!(
+            (analytic - integral).abs() < 1e-6,
+            "{analytic} vs {integral}"
+        );
+        // The minimiser over the planned mean, by a fine scan.
+        let best = (0..20_000)
+            .map(|i| 80.0 + i as f64 * 0.001)
+            .min_by(|x, y| {
+                Controller::expected_penalty(&budget, *x, sigma, z)
+                    .total_cmp(&Controller::expected_penalty(&budget, *y, sigma, z))
+            })
+            .unwrap();
+        assert!((best - (100.0 - z * sigma)).abs() < 2e-3, "{best}");
+        assert!((normal_cdf(1.959963985) - 0.975).abs() < 1e-9);
+    }
+
+    #[test]
+    fn golden_min_finds_the_minimiser_in_logs() {
+        let x = super::golden_min([0.5, 2.0], |m| (m.ln() - 0.3f64.ln().abs() * 0.5).powi(2));
+        let want = (0.3f64.ln().abs() * 0.5).exp();
+        assert!((x - want).abs() < 1e-8, "{x} vs {want}");
+        // A minimiser outside the band gives its edge.
+        assert!((super::golden_min([0.5, 2.0], |m| m) - 0.5).abs() < 1e-8);
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub(super) struct BudgetState {
     pub(super) budget: f64,
     pub(super) cost: f64,
     pub(super) years: Vec<BudgetYear>,
+    /// Cash cost of the last period (for the hard cap's rationed stock).
+    #[serde(default)]
+    pub(super) last_cost: f64,
 }
 
 impl BudgetState {
@@ -41,6 +44,7 @@ impl BudgetState {
             budget: config.annual,
             cost: 0.0,
             years: Vec::new(),
+            last_cost: 0.0,
             config,
         }
     }
@@ -254,13 +258,35 @@ impl EconomyRuntime {
         }
     }
 
+    /// Under a hard cap, the share of visits that find real goods in stock
+    /// this period: the firm stocks what is left of the year's budget, so
+    /// when that is less than last period's cash cost, only
+    /// left / last-cost of the usual demand can be served (the shelves run
+    /// empty within the period), and none once the budget is spent. The
+    /// year's cost then lands on the budget instead of overshooting it by
+    /// up to a period's spending.
+    fn real_stock(&self) -> f64 {
+        match &self.budget {
+            Some(b) if b.config.hard_cap => {
+                let left = b.budget - b.cost;
+                if left <= 0.0 {
+                    0.0
+                } else if b.last_cost > left {
+                    left / b.last_cost
+                } else {
+                    1.0
+                }
+            }
+            _ => 1.0,
+        }
+    }
+
     /// Prices, order and attractions of the goods on sale this period; real
-    /// goods are off sale once a hard-capped budget is spent.
+    /// goods are rationed as a hard-capped budget runs out, and off sale
+    /// once it is spent ([`Self::real_stock`]).
     pub(super) fn prepare_mall(&mut self) {
-        let capped = self
-            .budget
-            .as_ref()
-            .is_some_and(|b| b.config.hard_cap && b.cost >= b.budget);
+        let stock = self.real_stock();
+        let capped = stock <= 0.0;
         let e = &self.economy;
         let mall = &mut self.mall;
         mall.order.clear();
@@ -274,7 +300,10 @@ impl EconomyRuntime {
         mall.cumulative.clear();
         let mut total = 0.0;
         for (&j, &p) in mall.order.iter().zip(&mall.prices) {
-            total += e.attraction(j, p);
+            // Rationing to a share a of the usual demand, to first order:
+            // the good's attraction scales by a.
+            let share = if e.goods[j].real { stock } else { 1.0 };
+            total += share * e.attraction(j, p);
             mall.cumulative.push(total);
         }
         mall.tabulate_rates();
@@ -386,6 +415,7 @@ impl EconomyRuntime {
         if period >= 0 {
             if let Some(b) = &mut self.budget {
                 b.cost += o.cash_cost;
+                b.last_cost = o.cash_cost;
                 if (period + 1) % self.economy.periods_per_year as i64 == 0 {
                     b.close_year();
                 }
