@@ -67,11 +67,13 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
-    /// Run one of the paper's experiments (configs/paper/) and print its table.
+    /// Run one of the shipped experiments (the paper's, configs/paper/, and
+    /// the token economy's) and print its table.
     Experiment {
-        /// non-convexity, convergence, three-types, small-markets,
-        /// implicit-discrimination, explicit-discrimination, two-period,
-        /// dispersion, s-shape or s-shape-many.
+        /// The paper's: non-convexity, convergence, three-types,
+        /// small-markets, implicit-discrimination, explicit-discrimination,
+        /// two-period, dispersion, s-shape, s-shape-many; the token
+        /// economy's: token-table, token-stress, fair-steering.
         name: String,
         /// Reduced size (as in the tests).
         #[arg(long)]
