@@ -10,10 +10,16 @@
 //!
 //! - [`config`]: the *description* of an experiment (TOML, validated).
 //! - [`model`]: the compiled model — reward set, revenue, departure functions,
-//!   exact stationary populations.
-//! - [`policy`]: reward policies behind the [`policy::RewardPolicy`] trait.
+//!   exact stationary populations, the token economy, its budget, operator
+//!   layer and controller settings — in types of its own (no configuration
+//!   type survives compilation).
+//! - [`policy`]: reward policies behind the [`policy::RewardPolicy`] trait,
+//!   and who sets the token economy's levers behind
+//!   [`policy::LeverController`].
 //! - [`engine`]: *execution* — structure-of-arrays agents in chunks, the
-//!   per-period step, keyed random streams ([`engine::SimulationBuilder`] →
+//!   per-period step (one pay / depart / compact loop for the paper model
+//!   and the token economy), the economy's before- and after-period
+//!   bookkeeping, keyed random streams ([`engine::SimulationBuilder`] →
 //!   [`engine::Simulation`] with `step` and `run`).
 //! - [`record`], [`stats`], [`fairness`]: *observation* — series, histograms,
 //!   batch-means errors, group fairness.

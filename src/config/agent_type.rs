@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::departure::{DepartureConfig, DepartureKind};
 use super::validate::Problems;
+pub use crate::model::DepartureSignal;
 
 /// One `[[types]]` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,18 +41,6 @@ pub struct TypeConfig {
 
 /// The longest `entry_window` accepted.
 pub const MAX_ENTRY_WINDOW: u32 = 10_000;
-
-/// What an agent's departure decision looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum DepartureSignal {
-    /// The policy reward (with memory, as configured).
-    #[default]
-    Reward,
-    /// All tokens credited this period (tasks and reward); memory is not
-    /// applied to this signal.
-    Credited,
-}
 
 impl TypeConfig {
     pub(crate) fn validate(&self, key: &str, rewards: usize, problems: &mut Problems) {

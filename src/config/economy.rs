@@ -1,15 +1,15 @@
 //! The token economy (model.md Part B): `[economy]`, `[[mall.goods]]` and
 //! `[budget]`, plus the per-type work and shopping rates in `[[types]]`.
 //!
-//! This is the first part of the token economy: work, issuance, balances,
-//! the mall, redemption by channel, cash cost, the float and budget years
-//! with penalty, ratchet and hard cap, all with the levers fixed. The
-//! steering controller, operator overrides and scheduled events are not
-//! implemented yet.
+//! The description only: [`crate::model::Economy`] and
+//! [`crate::model::Steering`] are what the engine runs, compiled from these.
+//! The enums shared by both (what effort answers, what the valve steers…)
+//! are the model's, re-exported here for the TOML keys that name them.
 
 use serde::{Deserialize, Serialize};
 
 use super::validate::Problems;
+pub use crate::model::{FloatMeasure, IncentiveMeasure, RealPriceControl, ValveRole};
 
 /// How the balances of agents present at period 0 are drawn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,19 +67,6 @@ pub struct EconomyConfig {
     /// Yuan of value per task done: the incentive value V_t = this × tasks.
     #[serde(default = "one")]
     pub task_value: f64,
-}
-
-/// What couriers' effort responds to (model.md B.1 and E.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IncentiveMeasure {
-    /// Tasks ~ μ_k (ι/ι_ref)^η_k: tokens per task alone (B.1).
-    #[default]
-    Issuance,
-    /// Tasks ~ μ_k (ι π_t/ι_ref)^η_k, with π_t the purchasing-power index
-    /// of a token (E.3): raising prices lowers effort as cutting ι does,
-    /// and a credited-tokens departure looks at credited × π_t.
-    PurchasingPower,
 }
 
 fn one() -> f64 {
@@ -376,40 +363,6 @@ pub struct SteerConfig {
 
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
-}
-
-/// What the steer controller's valve (the virtual-price multiplier) steers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ValveRole {
-    /// Real cash cost onto the budget target, through cross-channel
-    /// substitution (model.md E.3, P1).
-    #[default]
-    Budget,
-    /// The float's excess over its return point (the first round's design).
-    Float,
-}
-
-/// How the steer controller sets real prices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RealPriceControl {
-    /// One multiplier per elasticity class (A–D), each within the real band.
-    #[default]
-    ByClass,
-    /// One multiplier for every real good.
-    Uniform,
-}
-
-/// The float a controller's band applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FloatMeasure {
-    /// K_t, every token outstanding, leavers' balances included.
-    Whole,
-    /// The balances of couriers present: K_t − dormant float.
-    #[default]
-    Active,
 }
 
 /// Miller–Orr parameters: spread S = 3(¾·F_c σ²/i)^{1/3}, Z = K_lo + S/3,

@@ -4,18 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::validate::Problems;
-
-/// A lever of the token economy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lever {
-    /// ι, tokens per task.
-    IssuanceRate,
-    /// Multiplier on real goods' prices.
-    RealPriceMult,
-    /// Multiplier on virtual goods' prices.
-    VirtualPriceMult,
-}
+pub use crate::model::operators::Lever;
 
 /// When a scheduled change applies: from `period` (or `from`) on, until `to`
 /// inclusive when given (then the previous value returns). Written as the

@@ -32,9 +32,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::tally::PeriodTally;
-use crate::config::{FloatMeasure, IncentiveMeasure, RealPriceControl, SteerConfig, ValveRole};
 use crate::model::ratchet::RatchetProblem;
 use crate::model::{Economy, Levers};
+use crate::model::{
+    FloatBand, FloatMeasure, IncentiveMeasure, RealPriceControl, Steering, ValveRole,
+};
 use crate::policy::{BudgetView, LeverContext, LeverController};
 
 /// Φ⁻¹(p), Acklam's rational approximation (relative error < 1.2e-9).
@@ -226,7 +228,7 @@ struct Plan {
 /// The state of the lever controller.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Controller {
-    config: SteerConfig,
+    config: Steering,
     real_elasticity: f64,
     virtual_elasticity: f64,
     /// The mall as the controller believes it, for the logit ratio of
@@ -263,14 +265,8 @@ pub(crate) struct Controller {
 }
 
 impl Controller {
-    pub fn new(config: SteerConfig, economy: &Economy, scale: f64) -> Self {
-        let believed_of = |j: usize| {
-            let e = match &config.believed_elasticities {
-                Some(beliefs) => beliefs[j],
-                None => economy.goods[j].elasticity,
-            };
-            e * config.elasticity_error
-        };
+    pub fn new(config: Steering, economy: &Economy, scale: f64) -> Self {
+        let believed_of = |j: usize| config.believed_elasticities[j];
         // The weighted mean belief of a channel (the float-valve
         // controller's one elasticity per channel).
         let believed = |real: bool| {
@@ -329,7 +325,7 @@ impl Controller {
     /// Takes the configuration and the believed elasticities of a new
     /// phase (scheduled events), keeping what it has learned and the levers
     /// it recommends.
-    pub fn reconfigure(&mut self, config: SteerConfig, economy: &Economy) {
+    pub fn reconfigure(&mut self, config: Steering, economy: &Economy) {
         let fresh = Controller::new(config, economy, self.scale);
         self.real_elasticity = fresh.real_elasticity;
         self.virtual_elasticity = fresh.virtual_elasticity;
@@ -513,9 +509,12 @@ impl Controller {
         let myopic =
             inverse_normal(budget.over_penalty / (budget.over_penalty + budget.under_penalty));
         let sigma_year = (self.cash.error_var() * periods as f64).sqrt();
-        if !c.ratchet_aware || budget.budget <= 0.0 || sigma_year <= 0.0 {
+        let Some(planning) = c
+            .ratchet
+            .filter(|_| !(budget.budget <= 0.0 || sigma_year <= 0.0))
+        else {
             return myopic;
-        }
+        };
         // What the levers can move the year's cost by, around the setting
         // that meets the budget: the real band's [hi^ê, lo^ê], and with the
         // valve on the budget, the valve band's too. Why not the
@@ -529,20 +528,20 @@ impl Controller {
             self.cash_effect(lo, [1.0; 4], valve_hi),
         ];
         let problem = RatchetProblem {
-            years: c.planning_years,
+            years: planning.years,
             over_penalty: budget.over_penalty,
             under_penalty: budget.under_penalty,
             ratchet: budget.ratchet,
             cv: sigma_year / budget.budget,
             reach: [reach[0].min(reach[1]), reach[0].max(reach[1])],
-            discount: c.discount,
-            terminal_value: c.ratchet_value,
+            discount: planning.discount,
+            terminal_value: planning.terminal_value,
         };
         // Budgets reachable from B in the planning years: the ratchet takes
         // at most ρ(1 − reach_lo) a year.
         let floor = (1.0 - budget.ratchet * (1.0 - problem.reach[0]).max(0.0))
             .max(0.05)
-            .powi(c.planning_years as i32);
+            .powi(planning.years as i32);
         let solution = problem.solve_with(
             100,
             budget.budget * floor * 0.999,
@@ -734,19 +733,19 @@ impl Controller {
     /// market size θ, so that a scenario keeps its meaning at another θ).
     fn band(&self) -> (f64, f64, f64) {
         let s = self.scale;
-        match (&self.config.float_band, &self.config.miller_orr) {
-            (Some([lo, hi]), _) => (lo * s, 0.5 * (lo + hi) * s, hi * s),
-            (None, Some(m)) => {
+        match self.config.float_band {
+            FloatBand::Fixed { low, high } => (low * s, 0.5 * (low + high) * s, high * s),
+            FloatBand::MillerOrr {
+                lower,
+                change_cost,
+                carrying_cost,
+            } => {
                 // σ² of the net inflow per unit of θ.
                 let var = self.net_inflow.error_var() / (s * s);
-                let spread = 3.0 * (0.75 * m.change_cost * var / m.carrying_cost).cbrt();
-                (
-                    (m.lower) * s,
-                    (m.lower + spread / 3.0) * s,
-                    (m.lower + spread) * s,
-                )
+                let spread = 3.0 * (0.75 * change_cost * var / carrying_cost).cbrt();
+                (lower * s, (lower + spread / 3.0) * s, (lower + spread) * s)
             }
-            (None, None) => (0.0, f64::INFINITY, f64::INFINITY),
+            FloatBand::Unbounded => (0.0, f64::INFINITY, f64::INFINITY),
         }
     }
 

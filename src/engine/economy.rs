@@ -11,9 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::economy_kernel::{EconomyInputs, MallView};
 use super::rng::{Purpose, StreamKey};
 use super::tally::PeriodTally;
-use crate::config::{DepartureSignal, IncentiveMeasure};
 use crate::model::operators::Draws;
-use crate::model::{Economy, Levers};
+use crate::model::{Budget, DepartureSignal, Economy, IncentiveMeasure, Levers};
 use crate::policy::{BudgetView, FixedLevers, LeverContext, LeverController};
 
 /// One closed budget year.
@@ -29,7 +28,7 @@ pub struct BudgetYear {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct BudgetState {
-    pub(super) config: crate::config::BudgetConfig,
+    pub(super) config: Budget,
     pub(super) budget: f64,
     pub(super) cost: f64,
     pub(super) years: Vec<BudgetYear>,
@@ -39,7 +38,7 @@ pub(super) struct BudgetState {
 }
 
 impl BudgetState {
-    pub(super) fn new(config: crate::config::BudgetConfig) -> Self {
+    pub(super) fn new(config: Budget) -> Self {
         BudgetState {
             budget: config.annual,
             cost: 0.0,
@@ -111,7 +110,7 @@ impl EconomyRuntime {
             },
             float: 0,
             departed: 0,
-            budget: economy.budget.clone().map(BudgetState::new),
+            budget: economy.budget.map(BudgetState::new),
             last_spend: Vec::new(),
             purchasing_power: 1.0,
             deviation: [-1; 3],
@@ -155,7 +154,7 @@ impl EconomyRuntime {
                 if config.annual != state.config.annual {
                     state.budget = config.annual;
                 }
-                state.config = config.clone();
+                state.config = *config;
                 Some(state)
             }
             (state, _) => state,

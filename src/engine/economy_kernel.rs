@@ -3,16 +3,15 @@
 //! tokens earned and credited, shopping visits with the affordable-set
 //! logit, and balances forfeited or kept on departure.
 
-use rand::{Rng, RngCore};
+use rand::Rng;
 use rand_distr::Exp1;
 
 use super::agents::AgentChunk;
-use super::kernel::{begin_period, pay, Paid, StepInputs};
+use super::kernel::{reference_step_agents, step_agents, AgentWork, Paid, StepInputs};
 use super::poisson::SmallPoisson;
 use super::rng::StreamRng;
 use super::tally::PeriodTally;
-use crate::config::DepartureSignal;
-use crate::model::departure_threshold;
+use crate::model::{departure_threshold, DepartureSignal};
 use crate::policy::RewardDistribution;
 use crate::record::LeaverHistograms;
 
@@ -149,38 +148,43 @@ pub(crate) fn step_chunk_economy(
     economy: &EconomyInputs<'_>,
     rng: &mut StreamRng,
     tally: &mut PeriodTally,
-    mut leavers: Option<&mut LeaverHistograms>,
+    leavers: Option<&mut LeaverHistograms>,
 ) {
-    let shared = begin_period(chunk, inputs, rng);
-    let len = chunk.len;
-    let m = inputs.rewards.len();
-    let mut kept = 0;
-    for i in 0..len {
-        // Low half: the reward; high half: the departure (as in the paper
-        // kernel).
-        let bits = rng.next_u64();
-        let Paid {
-            k,
-            reward: reward_value,
-            history,
-            tenure,
-            lifetime,
-        } = pay(chunk, i, shared, inputs, m, bits as u32, tally);
+    step_agents(chunk, inputs, rng, tally, leavers, &EconomyWork(economy));
+}
 
-        // Work and issuance: the reward is paid in tokens on top.
+/// The token economy's work for one courier after it is paid: tasks,
+/// tokens credited (the reward is paid in tokens on top), shopping, and the
+/// departure threshold of its signal.
+struct EconomyWork<'a, 'b>(&'a EconomyInputs<'b>);
+
+impl AgentWork for EconomyWork<'_, '_> {
+    const BALANCES: bool = true;
+
+    #[inline(always)]
+    fn work(
+        &self,
+        inputs: &StepInputs<'_>,
+        chunk: &AgentChunk,
+        i: usize,
+        paid: &Paid,
+        rng: &mut StreamRng,
+        tally: &mut PeriodTally,
+        leavers: Option<&mut LeaverHistograms>,
+    ) -> (u64, u64) {
+        let economy = self.0;
+        let k = paid.k;
         let tasks = economy.tasks[k].as_ref().map_or(0, |d| d.sample(rng));
-        let (earned, bonus) = tokens_credited(economy.issuance_rate, tasks, reward_value, rng);
+        let (earned, bonus) = tokens_credited(economy.issuance_rate, tasks, paid.reward, rng);
         let credited = earned + bonus;
-        let balance = chunk.balance[i] + credited;
         tally.tasks += tasks;
         tally.issuance += credited;
         tally.type_tasks[k] += tasks;
         tally.type_task_tokens[k] += earned;
         tally.type_bonus_tokens[k] += bonus;
-        if let Some(l) = leavers.as_deref_mut() {
+        if let Some(l) = leavers {
             l.record_credited(k, credited);
         }
-
         // Shopping: at each visit the courier buys one of the goods its
         // balance affords, or nothing, by the logit (see `MallView::shop`).
         // Only units by (type, good) are counted here; tokens and yuan by
@@ -188,29 +192,44 @@ pub(crate) fn step_chunk_economy(
         let mall = economy.mall;
         let goods = mall.real.len();
         let row = &mut tally.type_sales[k * goods..(k + 1) * goods];
-        let balance = mall.shop(k, balance, rng, |pick| row[mall.order[pick]] += 1);
+        let balance = mall.shop(k, chunk.balance[i] + credited, rng, |pick| {
+            row[mall.order[pick]] += 1
+        });
+        let p = departure_probability(economy, inputs, k, paid.history, paid.tenure, credited);
+        (departure_threshold(p), balance)
+    }
 
+    #[inline(always)]
+    fn bare(
+        &self,
+        inputs: &StepInputs<'_>,
+        chunk: &AgentChunk,
+        i: usize,
+        k: usize,
+        index: u8,
+        history: u64,
+        tenure: u32,
+        rng: &mut StreamRng,
+    ) -> (u64, u64) {
+        let economy = self.0;
+        let reward = inputs.rewards[index as usize];
+        let tasks = economy.tasks[k].as_ref().map_or(0, |d| d.sample(rng));
+        let (earned, bonus) = tokens_credited(economy.issuance_rate, tasks, reward, rng);
+        let credited = earned + bonus;
+        let balance = economy
+            .mall
+            .shop(k, chunk.balance[i] + credited, rng, |_| {});
         let p = departure_probability(economy, inputs, k, history, tenure, credited);
-        let leaves = (bits >> 32) < departure_threshold(p);
-        if leaves {
-            tally.departures[k] += 1;
-            if economy.forfeit {
-                tally.forfeited += balance;
-            } else {
-                tally.departed_balances += balance;
-            }
-            if let Some(l) = leavers.as_deref_mut() {
-                if !lifetime.is_nan() {
-                    l.record(k, lifetime, tenure);
-                }
-            }
+        (departure_threshold(p), balance)
+    }
+
+    fn left(&self, balances: u64, tally: &mut PeriodTally) {
+        if self.0.forfeit {
+            tally.forfeited += balances;
         } else {
-            chunk.keep(i, kept, k as u8, history, tenure, lifetime);
-            chunk.balance[kept] = balance;
-            kept += 1;
+            tally.departed_balances += balances;
         }
     }
-    chunk.len = kept;
 }
 
 /// The probability that a courier of type `k` leaves after this period:
@@ -246,8 +265,9 @@ fn departure_probability(
 /// the model needs — the paper reference kernel's draws (reward from φ,
 /// departure) plus the economy's (tasks, stochastic rounding, the
 /// purchases), on the same columns (type, history, tenure, balance), with
-/// the same compaction, and no counts, tallies, lifetime rewards or
-/// histograms. Benchmarks measure the full economy kernel against it.
+/// the same compaction ([`reference_step_agents`]), and no counts,
+/// tallies, lifetime rewards or histograms. Benchmarks measure the full
+/// economy kernel against it.
 pub(crate) fn reference_step_chunk_economy(
     chunk: &mut AgentChunk,
     phi: &RewardDistribution,
@@ -255,33 +275,7 @@ pub(crate) fn reference_step_chunk_economy(
     economy: &EconomyInputs<'_>,
     rng: &mut StreamRng,
 ) {
-    chunk.admit_incoming(0.0);
-    let mut kept = 0;
-    for i in 0..chunk.len {
-        let bits = rng.next_u64();
-        let k = chunk.type_id[i];
-        let index = phi.sample_bits(bits as u32);
-        let reward = inputs.rewards[index as usize];
-        let history = inputs.layout.push(chunk.history[i], index);
-        let tenure = chunk.tenure[i] + 1;
-        let tasks = economy.tasks[k as usize]
-            .as_ref()
-            .map_or(0, |d| d.sample(rng));
-        let (earned, bonus) = tokens_credited(economy.issuance_rate, tasks, reward, rng);
-        let credited = earned + bonus;
-        let balance = economy
-            .mall
-            .shop(k as usize, chunk.balance[i] + credited, rng, |_| {});
-        let p = departure_probability(economy, inputs, k as usize, history, tenure, credited);
-        if (bits >> 32) >= departure_threshold(p) {
-            chunk.type_id[kept] = k;
-            chunk.history[kept] = history;
-            chunk.tenure[kept] = tenure;
-            chunk.balance[kept] = balance;
-            kept += 1;
-        }
-    }
-    chunk.len = kept;
+    reference_step_agents(chunk, phi, inputs, rng, &EconomyWork(economy));
 }
 
 #[cfg(test)]

@@ -5,9 +5,8 @@ use rand_distr::{Distribution, Exp, Poisson};
 
 use super::agents::AgentStore;
 use super::rng::{Purpose, StreamKey};
-use crate::config::{InitialBalance, InitialBalanceKind};
 use crate::error::{Error, Result};
-use crate::model::{stationary_cohort, Model, StationaryError};
+use crate::model::{stationary_cohort, BalanceDistribution, Model, StationaryError};
 
 /// Fails unless every type's stationary population under `phi` is finite.
 /// Returns false when some type's history space is too large for the exact
@@ -97,15 +96,15 @@ pub(crate) fn default_burn_in(model: &Model, cycle: &[Vec<f64>]) -> Result<u32> 
 }
 
 /// One initial balance (token economy).
-pub(crate) fn draw_balance(spec: &InitialBalance, rng: &mut impl Rng) -> u64 {
-    if spec.mean <= 0.0 {
-        return 0;
-    }
-    match spec.kind {
-        InitialBalanceKind::Fixed => spec.mean.round() as u64,
-        InitialBalanceKind::Poisson => Poisson::new(spec.mean).map_or(0, |d| d.sample(rng) as u64),
-        InitialBalanceKind::Exponential => {
-            Exp::new(1.0 / spec.mean).map_or(0, |d| d.sample(rng) as u64)
+pub(crate) fn draw_balance(law: &BalanceDistribution, rng: &mut impl Rng) -> u64 {
+    match *law {
+        BalanceDistribution::Fixed(mean) => mean.max(0.0).round() as u64,
+        BalanceDistribution::Poisson(mean) if mean > 0.0 => {
+            Poisson::new(mean).map_or(0, |d| d.sample(rng) as u64)
         }
+        BalanceDistribution::Exponential(mean) if mean > 0.0 => {
+            Exp::new(1.0 / mean).map_or(0, |d| d.sample(rng) as u64)
+        }
+        _ => 0,
     }
 }

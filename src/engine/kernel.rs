@@ -1,4 +1,6 @@
-//! The per-chunk step: pay, decide departures, compact. The hot loop.
+//! The per-chunk step: pay, decide departures, compact. The hot loop, one
+//! for both models: the token economy's per-agent work (tasks, credit,
+//! shopping) plugs in between payment and departure as an [`AgentWork`].
 //!
 //! One pass over the chunk's columns: every agent present is paid (model.md
 //! A.1 step 2), decides whether to leave (step 3), and if it stays is written
@@ -47,39 +49,169 @@ impl StepInputs<'_> {
     }
 }
 
-/// Steps one chunk through the period; counts go to `tally`, departures of
-/// agents that arrived during the run to `leavers` (when given).
+/// What a kernel does for one agent between its payment and its departure
+/// draw. The paper model does nothing there (its threshold is the departure
+/// function's); the token economy has the agent work, be credited and shop.
+/// The loops around it — pay, draw the departure, compact, count the
+/// leavers — are written once, in [`step_agents`] and
+/// [`reference_step_agents`], for both models.
+pub(crate) trait AgentWork {
+    /// Agents carry a token balance (the balance column is compacted too).
+    const BALANCES: bool;
+
+    /// The full kernel's work for agent `i`, paid `paid` (its counts go to
+    /// `tally` and `leavers`): its departure threshold on the 2³² scale and
+    /// its balance after the period.
+    #[allow(clippy::too_many_arguments)]
+    fn work(
+        &self,
+        inputs: &StepInputs<'_>,
+        chunk: &AgentChunk,
+        i: usize,
+        paid: &Paid,
+        rng: &mut StreamRng,
+        tally: &mut PeriodTally,
+        leavers: Option<&mut LeaverHistograms>,
+    ) -> (u64, u64);
+
+    /// The reference kernel's: the same draws for agent `i` of type `k`,
+    /// paid reward index `index`, with no counts.
+    #[allow(clippy::too_many_arguments)]
+    fn bare(
+        &self,
+        inputs: &StepInputs<'_>,
+        chunk: &AgentChunk,
+        i: usize,
+        k: usize,
+        index: u8,
+        history: u64,
+        tenure: u32,
+        rng: &mut StreamRng,
+    ) -> (u64, u64);
+
+    /// The balances of this pass's leavers, summed: forfeited or kept as a
+    /// liability.
+    fn left(&self, _balances: u64, _tally: &mut PeriodTally) {}
+}
+
+/// The paper model's work: none; the departure function decides.
+pub(crate) struct PaperWork;
+
+impl AgentWork for PaperWork {
+    const BALANCES: bool = false;
+
+    #[inline(always)]
+    fn work(
+        &self,
+        inputs: &StepInputs<'_>,
+        _: &AgentChunk,
+        _: usize,
+        paid: &Paid,
+        _: &mut StreamRng,
+        _: &mut PeriodTally,
+        _: Option<&mut LeaverHistograms>,
+    ) -> (u64, u64) {
+        (inputs.threshold(paid.k, paid.history, paid.tenure), 0)
+    }
+
+    #[inline(always)]
+    fn bare(
+        &self,
+        inputs: &StepInputs<'_>,
+        _: &AgentChunk,
+        _: usize,
+        k: usize,
+        _: u8,
+        history: u64,
+        tenure: u32,
+        _: &mut StreamRng,
+    ) -> (u64, u64) {
+        (inputs.threshold(k, history, tenure), 0)
+    }
+}
+
+/// Steps one chunk of the paper model through the period; counts go to
+/// `tally`, departures of agents that arrived during the run to `leavers`
+/// (when given).
 pub(crate) fn step_chunk(
     chunk: &mut AgentChunk,
     inputs: &StepInputs<'_>,
     rng: &mut StreamRng,
     tally: &mut PeriodTally,
-    mut leavers: Option<&mut LeaverHistograms>,
+    leavers: Option<&mut LeaverHistograms>,
+) {
+    step_agents(chunk, inputs, rng, tally, leavers, &PaperWork);
+}
+
+/// The step loop of one chunk, for either model: admit the arrivals, then
+/// for every agent present one 64-bit draw — its low half picks the reward
+/// ([`pay`]), its high half decides the departure against the threshold
+/// `work` returns — and compaction in the same pass.
+#[inline(always)]
+pub(crate) fn step_agents<W: AgentWork>(
+    chunk: &mut AgentChunk,
+    inputs: &StepInputs<'_>,
+    rng: &mut StreamRng,
+    tally: &mut PeriodTally,
+    leavers: Option<&mut LeaverHistograms>,
+    work: &W,
 ) {
     let shared = begin_period(chunk, inputs, rng);
+    // The note buffer of the leavers is the thread's own, reused from chunk
+    // to chunk (zeroing 26 KiB per chunk and period would cost more than
+    // the notes).
+    DEPARTED.with_borrow_mut(|gone| {
+        pass(chunk, shared, inputs, rng, tally, leavers, work, gone);
+    });
+}
+
+/// The pass of [`step_agents`] over the agents present. Kept out of line,
+/// with its references as arguments, so that the compiler knows they do not
+/// alias (inside the closure that lends the buffer it would not).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn pass<W: AgentWork>(
+    chunk: &mut AgentChunk,
+    shared: Option<&RewardDistribution>,
+    inputs: &StepInputs<'_>,
+    rng: &mut StreamRng,
+    tally: &mut PeriodTally,
+    mut leavers: Option<&mut LeaverHistograms>,
+    work: &W,
+    gone: &mut Departed,
+) {
     let len = chunk.len;
     let m = inputs.rewards.len();
     // Leavers are noted here and counted after the pass, so that the pass
     // has no branch on the (unpredictable) departure: every agent is
     // written at the next free slot, and the slot is kept only if it stays.
-    let mut gone = Departed::new();
+    gone.len = 0;
+    let mut left_balances = 0u64;
     let mut kept = 0;
     for i in 0..len {
         let bits = rng.next_u64();
-        let Paid {
-            k,
-            history,
-            tenure,
-            lifetime,
-            ..
-        } = pay(chunk, i, shared, inputs, m, bits as u32, tally);
-        let leaves = (bits >> 32) < inputs.threshold(k, history, tenure);
-        gone.note(k as u8, tenure, lifetime);
+        let paid = pay(chunk, i, shared, inputs, m, bits as u32, tally);
+        let (threshold, balance) =
+            work.work(inputs, chunk, i, &paid, rng, tally, leavers.as_deref_mut());
+        let leaves = (bits >> 32) < threshold;
+        gone.note(paid.k as u8, paid.tenure, paid.lifetime);
         gone.len += leaves as usize;
-        chunk.keep(i, kept, k as u8, history, tenure, lifetime);
+        chunk.keep(
+            i,
+            kept,
+            paid.k as u8,
+            paid.history,
+            paid.tenure,
+            paid.lifetime,
+        );
+        if W::BALANCES {
+            chunk.balance[kept] = balance;
+            left_balances += balance * leaves as u64;
+        }
         kept += !leaves as usize;
     }
     chunk.len = kept;
+    work.left(left_balances, tally);
     for j in 0..gone.len {
         let k = gone.type_id[j] as usize;
         tally.departures[k] += 1;
@@ -89,6 +221,11 @@ pub(crate) fn step_chunk(
             }
         }
     }
+}
+
+thread_local! {
+    /// Each worker thread's buffer of the leavers of the chunk it steps.
+    static DEPARTED: std::cell::RefCell<Box<Departed>> = std::cell::RefCell::new(Box::new(Departed::new()));
 }
 
 /// The agents that left a chunk in this pass (on the stack: 26 KiB).
@@ -200,30 +337,47 @@ pub(crate) fn begin_period<'a>(
     }
 }
 
-/// The bare kernel: the engine's per-agent draws on its own columns (pay
-/// from φ, push the history, look the threshold up as the full kernel
-/// does, decide the departure, compact) with no counts, no lifetime
-/// rewards, no histograms. Benchmarks measure the full kernel against it.
+/// The bare kernel of the paper model: the engine's per-agent draws on its
+/// own columns with no counts (see [`reference_step_agents`]). Benchmarks
+/// measure the full kernel against it.
 pub(crate) fn reference_step_chunk(
     chunk: &mut AgentChunk,
     phi: &RewardDistribution,
     inputs: &StepInputs<'_>,
     rng: &mut StreamRng,
 ) {
+    reference_step_agents(chunk, phi, inputs, rng, &PaperWork);
+}
+
+/// The reference loop, for either model: pay from φ, push the history, do
+/// `work`'s draws, look the threshold up as the full loop does, decide the
+/// departure, compact — with no counts, no lifetime rewards, no
+/// histograms: the least per-agent work the model needs.
+#[inline(always)]
+pub(crate) fn reference_step_agents<W: AgentWork>(
+    chunk: &mut AgentChunk,
+    phi: &RewardDistribution,
+    inputs: &StepInputs<'_>,
+    rng: &mut StreamRng,
+    work: &W,
+) {
     chunk.admit_incoming(0.0);
     let mut kept = 0;
     for i in 0..chunk.len {
         let bits = rng.next_u64();
         let k = chunk.type_id[i];
-        let history = inputs
-            .layout
-            .push(chunk.history[i], phi.sample_bits(bits as u32));
+        let index = phi.sample_bits(bits as u32);
+        let history = inputs.layout.push(chunk.history[i], index);
         let tenure = chunk.tenure[i] + 1;
-        let leaves = (bits >> 32) < inputs.threshold(k as usize, history, tenure);
-        if !leaves {
+        let (threshold, balance) =
+            work.bare(inputs, chunk, i, k as usize, index, history, tenure, rng);
+        if (bits >> 32) >= threshold {
             chunk.type_id[kept] = k;
             chunk.history[kept] = history;
             chunk.tenure[kept] = tenure;
+            if W::BALANCES {
+                chunk.balance[kept] = balance;
+            }
             kept += 1;
         }
     }

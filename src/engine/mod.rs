@@ -4,7 +4,11 @@
 //!
 //! Agents are stored column-wise in fixed-size chunks ([`AgentStore`]); one
 //! period is a parallel map over chunks ([`Simulation::step`]) followed by a
-//! reduction of per-chunk counts in chunk order. Random numbers come from
+//! reduction of per-chunk counts in chunk order. The per-chunk pass (pay,
+//! depart, compact) is written once in `kernel`; the token economy's
+//! per-agent work plugs into it (`economy_kernel`), and its between-period
+//! bookkeeping — levers, prices, cash, the float identity, budget years,
+//! the controller — is `economy`. Random numbers come from
 //! streams keyed on (seed, replication, purpose, period, chunk), so the
 //! result is bit-identical for any number of threads.
 

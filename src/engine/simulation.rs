@@ -349,24 +349,50 @@ impl Simulation {
         self.policy.as_ref()
     }
 
-    /// Simulates one period (model.md A.1) and returns its counts.
+    /// Simulates one period (model.md A.1) and returns its counts: arrivals,
+    /// the policy's plan, the economy's levers; every agent paid, working,
+    /// shopping and deciding to stay; the counts gathered; the economy's
+    /// books closed.
     pub fn step(&mut self) -> &PeriodTally {
         let period = self.period;
-        let mut rng = self.key.stream(Purpose::Arrivals, period, 0);
-        for (count, dist) in self.arrival_counts.iter_mut().zip(&self.arrivals) {
-            *count = dist.as_ref().map_or(0, |d| d.sample(&mut rng) as u64);
-        }
-        self.apply_entry();
-        let previous = self.has_previous.then_some(&self.outcome.active[..]);
+        self.draw_arrivals(period);
         self.policy.prepare(
             &PolicyContext {
                 period,
-                previous_active: previous,
+                previous_active: self.has_previous.then_some(&self.outcome.active[..]),
                 arrivals: &self.arrival_counts,
             },
             &mut self.key.stream(Purpose::Policy, period, 0),
         );
         self.store.place_arrivals(&self.arrival_counts);
+        if let Some(e) = &mut self.economy {
+            e.before_period(period, &self.key);
+        }
+        self.step_agents(period);
+        self.gather(period);
+        self.record_announced();
+        if let Some(e) = &mut self.economy {
+            e.after_period(&mut self.outcome, period);
+        }
+        self.has_previous = true;
+        self.period += 1;
+        &self.outcome
+    }
+
+    /// This period's arrivals per type, and the entry decisions of types
+    /// that enter rationally.
+    fn draw_arrivals(&mut self, period: i64) {
+        let mut rng = self.key.stream(Purpose::Arrivals, period, 0);
+        for (count, dist) in self.arrival_counts.iter_mut().zip(&self.arrivals) {
+            *count = dist.as_ref().map_or(0, |d| d.sample(&mut rng) as u64);
+        }
+        self.apply_entry();
+    }
+
+    /// Every chunk through the period, in parallel: each with its own
+    /// keyed random stream and tally, so the result does not depend on the
+    /// threads.
+    fn step_agents(&mut self, period: i64) {
         let (k, m) = (self.model.type_count(), self.model.reward_count());
         if self.tallies.len() < self.store.chunks.len() {
             let mut empty = PeriodTally::with_goods(k, m, self.outcome.sales.len());
@@ -375,23 +401,18 @@ impl Simulation {
             }
             self.tallies.resize(self.store.chunks.len(), empty);
         }
-
-        let plan = self.policy.plan();
         let inputs = StepInputs {
             period,
             rewards: &self.model.rewards,
             departures: &self.departures,
             thresholds: self.thresholds.as_ref(),
             layout: self.model.history_layout(),
-            plan,
+            plan: self.policy.plan(),
             policy: self.policy.as_ref(),
             newcomer_lifetime: if period >= 0 { 0.0 } else { f64::NAN },
         };
         let key = self.key;
         let leavers = &self.leavers;
-        if let Some(e) = &mut self.economy {
-            e.before_period(period, &key);
-        }
         let economy = self.economy.as_ref().map(EconomyRuntime::inputs);
         self.store
             .chunks
@@ -413,7 +434,11 @@ impl Simulation {
                     None => step_chunk(chunk, &inputs, &mut rng, tally, histograms),
                 }
             });
+    }
 
+    /// The chunks' tallies summed into the period's outcome, with the
+    /// distribution the policy paid from.
+    fn gather(&mut self, period: i64) {
         let outcome = &mut self.outcome;
         outcome.reset();
         outcome.period = period;
@@ -421,19 +446,12 @@ impl Simulation {
         for tally in &self.tallies[..self.store.chunks.len()] {
             outcome.add(tally);
         }
-        match plan {
+        match self.policy.plan() {
             RewardPlan::Shared(phi) => outcome
                 .policy_distribution
                 .copy_from_slice(phi.probabilities()),
             RewardPlan::PerAgent => outcome.policy_distribution.fill(f64::NAN),
         }
-        self.record_announced();
-        if let Some(e) = &mut self.economy {
-            e.after_period(&mut self.outcome, period);
-        }
-        self.has_previous = true;
-        self.period += 1;
-        &self.outcome
     }
 
     /// Switches to `config` (whose model is `model`, compiled once by the

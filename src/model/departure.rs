@@ -9,8 +9,22 @@
 //! when the function is compiled (when that table has at most 2^20
 //! entries), so the hot path is one masked load.
 
+use serde::{Deserialize, Serialize};
+
 use super::HistoryLayout;
 use crate::config::{DepartureConfig, DepartureFamily, MAX_MEMORY};
+
+/// What an agent's departure decision looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DepartureSignal {
+    /// The policy reward (with memory, as configured).
+    #[default]
+    Reward,
+    /// All tokens credited this period (tasks and reward); memory is not
+    /// applied to this signal.
+    Credited,
+}
 
 /// A probability as a threshold on 32 random bits: round(p · 2³²), so
 /// P(bits < t) = t / 2³² is p to within 2⁻³³; 0 for p ≤ 0 or NaN (a

@@ -2,7 +2,73 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{BudgetConfig, Channel, Config, DepartureSignal, InitialBalance};
+use super::steering::Steering;
+use super::DepartureSignal;
+use crate::config::{
+    BudgetConfig, Channel, Config, InitialBalance, InitialBalanceKind, PolicyKind,
+};
+
+/// What couriers' effort responds to (model.md B.1 and E.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncentiveMeasure {
+    /// Tasks ~ μ_k (ι/ι_ref)^η_k: tokens per task alone (B.1).
+    #[default]
+    Issuance,
+    /// Tasks ~ μ_k (ι π_t/ι_ref)^η_k, with π_t the purchasing-power index
+    /// of a token (E.3): raising prices lowers effort as cutting ι does,
+    /// and a credited-tokens departure looks at credited × π_t.
+    PurchasingPower,
+}
+
+/// How the balances of the agents present at period 0 are drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BalanceDistribution {
+    /// Everyone holds this many tokens (rounded).
+    Fixed(f64),
+    /// Poisson with this mean.
+    Poisson(f64),
+    /// Exponential with this mean, rounded down.
+    Exponential(f64),
+}
+
+impl BalanceDistribution {
+    fn new(config: &InitialBalance) -> Self {
+        match config.kind {
+            InitialBalanceKind::Fixed => BalanceDistribution::Fixed(config.mean),
+            InitialBalanceKind::Poisson => BalanceDistribution::Poisson(config.mean),
+            InitialBalanceKind::Exponential => BalanceDistribution::Exponential(config.mean),
+        }
+    }
+}
+
+/// The annual budget for real goods and what a budget year's close costs
+/// (model.md B.3).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    /// B, yuan a year.
+    pub annual: f64,
+    /// κ_o per yuan over.
+    pub over_penalty: f64,
+    /// κ_u per yuan under.
+    pub under_penalty: f64,
+    /// ρ: the next year's budget falls by ρ × the underspend.
+    pub ratchet: f64,
+    /// Real goods are rationed once the year's budget is spent.
+    pub hard_cap: bool,
+}
+
+impl Budget {
+    fn new(config: &BudgetConfig) -> Self {
+        Budget {
+            annual: config.annual,
+            over_penalty: config.over_penalty,
+            under_penalty: config.under_penalty,
+            ratchet: config.ratchet,
+            hard_cap: config.hard_cap,
+        }
+    }
+}
 
 /// One good of the mall.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,11 +124,11 @@ pub struct Economy {
     /// Balances of leavers are forfeited (else they stay a liability).
     pub forfeit_on_departure: bool,
     /// Balances of the agents present at period 0.
-    pub initial_balance: InitialBalance,
+    pub initial_balance: BalanceDistribution,
     /// w_0.
     pub no_purchase_weight: f64,
     /// What effort responds to.
-    pub incentive: crate::config::IncentiveMeasure,
+    pub incentive: IncentiveMeasure,
     /// Yuan of value per task (V_t = this × tasks).
     pub task_value: f64,
     /// The goods.
@@ -76,18 +142,37 @@ pub struct Economy {
     /// What each type's departure looks at.
     pub signals: Vec<DepartureSignal>,
     /// The budget, if any.
-    pub budget: Option<BudgetConfig>,
+    pub budget: Option<Budget>,
     /// Who turns the recommended levers into the levers in force:
     /// scheduled overrides and operator models (model.md E.4).
     pub operators: super::operators::OperatorLayer,
-    /// The lever controller, when the policy is `steer`.
-    pub steer: Option<crate::config::SteerConfig>,
+    /// The lever controller's settings, when the policy is `steer`.
+    pub steer: Option<Steering>,
 }
 
 impl Economy {
     /// Compiles the economy of a validated configuration, if it has one.
     pub fn new(config: &Config) -> Option<Economy> {
         let e = config.economy.as_ref()?;
+        let goods: Vec<Good> = config
+            .mall
+            .goods
+            .iter()
+            .map(|g| Good {
+                name: g.name.clone(),
+                real: g.channel == Channel::Real,
+                reference_price: g.price,
+                cash_cost: g.cash_cost.unwrap_or(0.0),
+                value: g.cash_cost.or(g.value).unwrap_or(0.0),
+                elasticity: g.elasticity(),
+                class: g.class.map(|c| c as usize),
+                weight: g.weight,
+            })
+            .collect();
+        let steer = match (&config.policy.kind, &config.steer) {
+            (PolicyKind::Steer, Some(steer)) => Some(Steering::new(steer, &goods)),
+            _ => None,
+        };
         Some(Economy {
             levers: Levers {
                 issuance_rate: e.issuance_rate,
@@ -98,34 +183,18 @@ impl Economy {
             reference_issuance_rate: e.reference_issuance_rate,
             periods_per_year: e.periods_per_year,
             forfeit_on_departure: e.forfeit_on_departure,
-            initial_balance: e.initial_balance.clone(),
+            initial_balance: BalanceDistribution::new(&e.initial_balance),
             no_purchase_weight: e.no_purchase_weight,
             incentive: e.incentive,
             task_value: e.task_value,
-            goods: config
-                .mall
-                .goods
-                .iter()
-                .map(|g| Good {
-                    name: g.name.clone(),
-                    real: g.channel == Channel::Real,
-                    reference_price: g.price,
-                    cash_cost: g.cash_cost.unwrap_or(0.0),
-                    value: g.cash_cost.or(g.value).unwrap_or(0.0),
-                    elasticity: g.elasticity(),
-                    class: g.class.map(|c| c as usize),
-                    weight: g.weight,
-                })
-                .collect(),
+            goods,
             task_rates: config.types.iter().map(|t| t.task_rate).collect(),
             effort_elasticities: config.types.iter().map(|t| t.effort_elasticity).collect(),
             shopping_rates: config.types.iter().map(|t| t.shopping_rate).collect(),
             signals: config.types.iter().map(|t| t.departure_signal).collect(),
-            budget: config.budget.clone(),
+            budget: config.budget.as_ref().map(Budget::new),
             operators: super::operators::OperatorLayer::new(config),
-            steer: (config.policy.kind == crate::config::PolicyKind::Steer)
-                .then(|| config.steer.clone())
-                .flatten(),
+            steer,
         })
     }
 

@@ -10,14 +10,18 @@ pub mod operators;
 pub mod ratchet;
 mod revenue;
 mod stationary;
+mod steering;
 mod thresholds;
 
-pub use departure::{departure_threshold, DepartureCurve, DepartureFn, Recall};
-pub use economy::{Economy, Good, Levers};
+pub use departure::{departure_threshold, DepartureCurve, DepartureFn, DepartureSignal, Recall};
+pub use economy::{BalanceDistribution, Budget, Economy, Good, IncentiveMeasure, Levers};
 pub use history::HistoryLayout;
 pub use revenue::RevenueFn;
 pub use stationary::{
     stationary_cohort, StationaryCohort, StationaryError, MAX_AGE, MAX_HISTORY_STATES,
+};
+pub use steering::{
+    FloatBand, FloatMeasure, RatchetPlanning, RealPriceControl, Steering, ValveRole,
 };
 pub use thresholds::DepartureThresholds;
 

@@ -9,9 +9,46 @@
 //! source's draws as they were. They apply operators first, then
 //! scheduled overrides: an explicit decision wins over a habit.
 
-use crate::config::{Config, Lever, OperatorConfig, Window};
+use serde::{Deserialize, Serialize};
 
 use super::Levers;
+use crate::config::{Config, OperatorConfig, Window};
+
+/// A lever of the token economy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lever {
+    /// ι, tokens per task.
+    IssuanceRate,
+    /// Multiplier on real goods' prices.
+    RealPriceMult,
+    /// Multiplier on virtual goods' prices.
+    VirtualPriceMult,
+}
+
+/// The periods a source may act in: `start` to `end` inclusive (no end:
+/// to the end of the run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// First period.
+    pub start: i64,
+    /// Last period, inclusive.
+    pub end: Option<i64>,
+}
+
+impl Span {
+    fn new(window: Window) -> Self {
+        Span {
+            start: window.start() as i64,
+            end: window.to.map(i64::from),
+        }
+    }
+
+    /// True when period `t` is inside the span.
+    pub fn contains(&self, t: i64) -> bool {
+        t >= self.start && self.end.is_none_or(|end| t <= end)
+    }
+}
 
 /// What a source does to its lever inside its window.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +98,7 @@ pub struct Source {
     /// The lever it acts on.
     pub lever: Lever,
     /// When it may act.
-    pub window: Window,
+    pub window: Span,
     /// What it does.
     pub rule: Rule,
     /// False: kept in the list (numbering, random streams) but not applied.
@@ -143,7 +180,7 @@ impl OperatorLayer {
                 label: format!("overrides.{i}"),
                 kind: o.kind.clone(),
                 lever: o.lever,
-                window: o.window(),
+                window: Span::new(o.window()),
                 rule: match (o.factor, o.value) {
                     (Some(f), _) => Rule::Scale(f),
                     (None, Some(v)) => Rule::Set(v),
@@ -180,7 +217,7 @@ impl OperatorLayer {
                 label: format!("operators.{i}"),
                 kind: o.kind().to_string(),
                 lever: o.lever(),
-                window,
+                window: Span::new(window),
                 rule,
                 enabled: o.enabled(),
                 scheduled: matches!(o, OperatorConfig::Information { .. }),
