@@ -170,6 +170,16 @@ impl Forecast {
         self.errors
     }
 
+    /// Learns a one-step prediction error made elsewhere (no level of its
+    /// own), with weight `w` for the newest.
+    pub fn observe_error(&mut self, error: f64, w: f64) {
+        // The first error gets full weight: there is no earlier estimate
+        // to average it with.
+        let we = if self.errors == 0 { 1.0 } else { w };
+        self.error_var += we * (error * error - self.error_var);
+        self.errors = self.errors.saturating_add(1);
+    }
+
     /// Learns observation `x`, made under lever effect `factor`, with
     /// weight `w` for the newest period.
     pub fn observe(&mut self, x: f64, factor: f64, w: f64) {
@@ -177,12 +187,7 @@ impl Forecast {
         match self.level {
             None => self.level = Some(x / factor),
             Some(level) => {
-                let error = x - level * factor;
-                // The first error gets full weight: there is no earlier
-                // estimate to average it with.
-                let we = if self.errors == 0 { 1.0 } else { w };
-                self.error_var += we * (error * error - self.error_var);
-                self.errors = self.errors.saturating_add(1);
+                self.observe_error(x - level * factor, w);
                 self.level = Some(level + w * (x / factor - level));
             }
         }
@@ -260,6 +265,13 @@ pub(crate) struct Controller {
     /// Tokens spent per good last period: the shares of π.
     #[serde(default)]
     spend: Vec<f64>,
+    /// One-step errors of net inflow predicted *at the levers in force*
+    /// (issuance from the task forecasts, redemption from its forecast, the
+    /// levers' believed effects applied): the net inflow's variance under
+    /// fixed levers, which Miller–Orr asks for (model.md E.3, P3). The
+    /// `net_inflow` forecast's own errors also hold every lever move.
+    #[serde(default)]
+    fixed_lever_net: Forecast,
     /// The recommendation in force.
     pub levers: Levers,
 }
@@ -318,6 +330,7 @@ impl Controller {
             tasks: vec![Forecast::default(); economy.effort_elasticities.len()],
             redemption: Forecast::default(),
             spend: Vec::new(),
+            fixed_lever_net: Forecast::default(),
             config,
         }
     }
@@ -419,6 +432,14 @@ impl Controller {
             class_mult: tally.class_levers,
         };
         let power = self.incentive_power(levers.issuance_rate, tally.purchasing_power);
+        let redeemed = (tally.redeemed_real + tally.redeemed_virtual) as f64;
+        if let Some(predicted) = self.predicted_task_net(&levers, power) {
+            // Bonus tokens are the reward policy's, not the levers': they
+            // stay out of both sides.
+            let task_tokens = tally.type_task_tokens.iter().sum::<u64>() as f64;
+            self.fixed_lever_net
+                .observe_error(task_tokens - redeemed - predicted, w);
+        }
         for (k, f) in self.tasks.iter_mut().enumerate() {
             if let (Some(&n), Some(&eta)) =
                 (tally.type_tasks.get(k), self.effort.elasticities.get(k))
@@ -426,7 +447,6 @@ impl Controller {
                 f.observe(n as f64, power.powf(eta), w);
             }
         }
-        let redeemed = (tally.redeemed_real + tally.redeemed_virtual) as f64;
         self.redemption
             .observe(redeemed, self.logit_tokens(&levers).max(1e-300), w);
         if tally.sales.iter().any(|&n| n > 0) {
@@ -448,6 +468,20 @@ impl Controller {
         } else {
             issuance_rate
         }
+    }
+
+    /// Task tokens less redemption predicted for a period run at `levers`
+    /// (incentive power `power`), from the forecasts before that period
+    /// is learned; `None` until each has a level.
+    fn predicted_task_net(&self, levers: &Levers, power: f64) -> Option<f64> {
+        let mut tasks = 0.0;
+        for (f, &eta) in self.tasks.iter().zip(&self.effort.elasticities) {
+            tasks += f.predict(power.powf(eta))?;
+        }
+        let redeemed = self
+            .redemption
+            .predict(self.logit_tokens(levers).max(1e-300))?;
+        Some(levers.issuance_rate * tasks - redeemed)
     }
 
     /// The price multiplier of good `g` under `levers`.
@@ -740,8 +774,13 @@ impl Controller {
                 change_cost,
                 carrying_cost,
             } => {
-                // σ² of the net inflow per unit of θ.
-                let var = self.net_inflow.error_var() / (s * s);
+                // σ² of the net inflow under fixed levers, per unit of θ
+                // (until it has errors, the net inflow's own).
+                let var = if self.fixed_lever_net.errors() > 0 {
+                    self.fixed_lever_net.error_var()
+                } else {
+                    self.net_inflow.error_var()
+                } / (s * s);
                 let spread = 3.0 * (0.75 * change_cost * var / carrying_cost).cbrt();
                 (lower * s, (lower + spread / 3.0) * s, (lower + spread) * s)
             }
@@ -925,6 +964,88 @@ mod tests {
         // A shock is uncertainty: one error of 50 gives 0.3 × 50².
         f.observe(1000.0 + 50.0, 1.0, 0.3);
         assert!((f.error_var() - 0.3 * 2500.0).abs() < 1e-6);
+    }
+
+    /// P3's Miller–Orr σ² is the net inflow's variance under fixed levers.
+    /// Synthetic periods of the courier mall: tasks follow the believed
+    /// effort response exactly, redemption the believed logit response plus
+    /// independent noise of standard deviation σ. With the levers held, and
+    /// with issuance and the valve jumping every period, the fixed-lever
+    /// estimate must be the theory for exponential smoothing with weight w
+    /// of an i.i.d. series, σ²(1 + w/(2 − w)) (the levers' effects are
+    /// predicted, not counted as risk), while the net inflow's own one-step
+    /// errors hold every lever move.
+    #[test]
+    fn the_miller_orr_variance_is_the_fixed_lever_one() {
+        use super::{Controller, Levers};
+        use crate::config::Config;
+        use crate::engine::PeriodTally;
+        use crate::model::Model;
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/fengdou-steer.toml");
+        let config = Config::load(&path, &[]).unwrap();
+        let model = Model::new(&config);
+        let economy = model.economy.as_ref().unwrap();
+        let sigma = 2000.0;
+        let w = economy.steer.as_ref().unwrap().smoothing;
+        let run = |moving: bool| {
+            let mut c = Controller::new(economy.steer.clone().unwrap(), economy, 1.0);
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+            let noise = Normal::new(0.0, sigma).unwrap();
+            let (mut sum, mut own, mut n) = (0.0, 0.0, 0);
+            for t in 0..4000 {
+                let (iota, valve) = if moving && t % 2 == 1 {
+                    (1.2, 0.5)
+                } else {
+                    (1.0, 1.0)
+                };
+                let levers = Levers {
+                    issuance_rate: iota,
+                    real_price_mult: 1.0,
+                    virtual_price_mult: valve,
+                    class_mult: [1.0; 4],
+                };
+                let mut tally = PeriodTally::with_goods(3, 1, economy.goods.len());
+                tally.levers = [iota, 1.0, valve];
+                tally.class_levers = [1.0; 4];
+                tally.purchasing_power = 1.0;
+                let mut task_tokens = 0;
+                for k in 0..3 {
+                    let tasks = 100_000.0 * iota.powf(economy.effort_elasticities[k]);
+                    tally.type_tasks[k] = tasks.round() as u64;
+                    tally.type_task_tokens[k] = (iota * tasks).round() as u64;
+                    task_tokens += tally.type_task_tokens[k];
+                }
+                let redeemed = 200_000.0 * c.logit_tokens(&levers) + noise.sample(&mut rng);
+                tally.redeemed_virtual = redeemed.round() as u64;
+                tally.issuance = task_tokens;
+                c.observe(&tally);
+                if t >= 100 {
+                    sum += c.fixed_lever_net.error_var();
+                    own += c.net_inflow.error_var();
+                    n += 1;
+                }
+            }
+            (sum / n as f64, own / n as f64)
+        };
+        let (held, held_own) = run(false);
+        let (moving, moving_own) = run(true);
+        let theory = sigma * sigma * (1.0 + w / (2.0 - w));
+        eprintln!(
+            "fixed-lever σ²: held {held:.0}, moving {moving:.0}, theory {theory:.0}; \
+             the net inflow's own: held {held_own:.0}, moving {moving_own:.0}"
+        );
+        // Averaged over 3,900 periods of an exponentially weighted mean of
+        // squares (about 6 effective periods each), the sampling error is
+        // about 2 %. With the levers moving, the redemption level is learned
+        // through a factor that moves with the valve, which changes only the
+        // level's share of the error (w/(2 − w) ≈ 15 %), and little.
+        assert!((held / theory - 1.0).abs() < 0.05, "{held} vs {theory}");
+        assert!((moving / theory - 1.0).abs() < 0.05, "{moving} vs {theory}");
+        assert!(moving_own > 100.0 * moving, "{moving_own} vs {moving}");
     }
 
     /// E[Π] against its definition, integrated numerically; and with
