@@ -694,7 +694,7 @@ fn token_figures(
     }
     if run.has(&var::BUDGET) {
         let (b, c) = (run.f64s(&var::BUDGET)?, run.f64s(&var::COST)?);
-        let categories: Vec<String> = (0..b.len()).map(|y| format!("year {y}")).collect();
+        let categories: Vec<String> = (0..b.len()).map(|y| format!("year {}", y + 1)).collect();
         let groups = vec![("budget".to_string(), b), ("cost".to_string(), c)];
         chart!(dir, "budget", |area| charts::grouped_bars(
             &area,
@@ -836,7 +836,7 @@ fn token_kpis(file: &hdf5::File, audit: &crate::audit::FileAudit) -> String {
             .zip(&cost)
             .zip(&penalty)
             .enumerate()
-            .map(|(y, ((b, c), p))| format!("year {y}: {:.4} (penalty {p:.0})", c / b))
+            .map(|(y, ((b, c), p))| format!("year {}: {:.4} (penalty {p:.0})", y + 1, c / b))
             .collect::<Vec<_>>()
             .join("<br>");
         let big = |x: f64| format!("{:.4e}", x);
