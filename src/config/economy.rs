@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::validate::Problems;
-pub use crate::model::{FloatMeasure, IncentiveMeasure, RealPriceControl, ValveRole};
+pub use crate::model::{FloatMeasure, IncentiveMeasure, IssuanceRule, RealPriceControl, ValveRole};
 
 /// How the balances of agents present at period 0 are drawn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -319,6 +319,13 @@ pub struct SteerConfig {
     /// Relative change of the issuance rate when the float leaves its band.
     #[serde(default = "step")]
     pub issuance_step: f64,
+    /// How issuance serves the float band: `"band"` (the default: one
+    /// `issuance_step` a period while the float is outside its band, held
+    /// inside) or `"return"` (every period towards the rate predicted to
+    /// close 1/`horizon` of the gap to the return point, net of the
+    /// balances leaving with couriers, at most one step a period).
+    #[serde(default, skip_serializing_if = "is_band")]
+    pub issuance_rule: IssuanceRule,
     /// Target the ratchet-aware z* from the dynamic programme over budget
     /// years (model.md E.3, P3) instead of the one-year fractile.
     #[serde(default)]
@@ -359,6 +366,10 @@ pub struct SteerConfig {
     /// moves only when the float leaves its band.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub value_weight: f64,
+}
+
+fn is_band(rule: &IssuanceRule) -> bool {
+    *rule == IssuanceRule::Band
 }
 
 fn is_zero(x: &f64) -> bool {

@@ -30,8 +30,8 @@ pub use departure::{
 };
 pub use economy::{
     BudgetConfig, Channel, EconomyConfig, ElasticityClass, FloatMeasure, GoodConfig,
-    IncentiveMeasure, InitialBalance, InitialBalanceKind, MallConfig, MillerOrr, RealPriceControl,
-    SteerConfig, ValveRole,
+    IncentiveMeasure, InitialBalance, InitialBalanceKind, IssuanceRule, MallConfig, MillerOrr,
+    RealPriceControl, SteerConfig, ValveRole,
 };
 pub use fairness::{FairnessConfig, DEFAULT_EPSILON};
 pub use operators::OperatorConfig;

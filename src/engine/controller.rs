@@ -35,7 +35,7 @@ use super::tally::PeriodTally;
 use crate::model::ratchet::RatchetProblem;
 use crate::model::{Economy, Levers};
 use crate::model::{
-    FloatBand, FloatMeasure, IncentiveMeasure, RealPriceControl, Steering, ValveRole,
+    FloatBand, FloatMeasure, IncentiveMeasure, IssuanceRule, RealPriceControl, Steering, ValveRole,
 };
 use crate::policy::{BudgetView, LeverContext, LeverController};
 
@@ -272,6 +272,10 @@ pub(crate) struct Controller {
     /// `net_inflow` forecast's own errors also hold every lever move.
     #[serde(default)]
     fixed_lever_net: Forecast,
+    /// Balances leaving the active float per period with the couriers who
+    /// leave (kept as a liability or forfeited).
+    #[serde(default)]
+    leaving_balances: Forecast,
     /// The recommendation in force.
     pub levers: Levers,
 }
@@ -331,6 +335,7 @@ impl Controller {
             redemption: Forecast::default(),
             spend: Vec::new(),
             fixed_lever_net: Forecast::default(),
+            leaving_balances: Forecast::default(),
             config,
         }
     }
@@ -440,6 +445,8 @@ impl Controller {
             self.fixed_lever_net
                 .observe_error(task_tokens - redeemed - predicted, w);
         }
+        self.leaving_balances
+            .observe((tally.departed_balances + tally.forfeited) as f64, 1.0, w);
         for (k, f) in self.tasks.iter_mut().enumerate() {
             if let (Some(&n), Some(&eta)) =
                 (tally.type_tasks.get(k), self.effort.elasticities.get(k))
@@ -482,6 +489,50 @@ impl Controller {
             .redemption
             .predict(self.logit_tokens(levers).max(1e-300))?;
         Some(levers.issuance_rate * tasks - redeemed)
+    }
+
+    /// `issuance_rule = "return"`: the issuance rate at which the float
+    /// is predicted to close a 1/`horizon` share of its gap to the return
+    /// point Z next period — task tokens at that rate, less redemption at
+    /// the levers just chosen, less (for the active float) the balances
+    /// leaving with couriers — moved towards by at most one
+    /// `issuance_step`. `None` until the forecasts have levels.
+    fn returning_issuance(&self, float: f64) -> Option<f64> {
+        let c = &self.config;
+        let (_, z, _) = self.band();
+        let leaving = match c.float_measure {
+            FloatMeasure::Active => self.leaving_balances.predict(1.0)?,
+            FloatMeasure::Whole => 0.0,
+        };
+        let wanted = (z - float) / c.horizon + leaving;
+        let now = self.levers.issuance_rate;
+        let net_at = |iota: f64| {
+            let levers = Levers {
+                issuance_rate: iota,
+                ..self.levers
+            };
+            let power = self.incentive_power(iota, self.believed_purchasing_power(&levers));
+            self.predicted_task_net(&levers, power)
+        };
+        net_at(now)?;
+        // Task tokens rise with ι (ι^{1+η}), so the net is monotone: bisect
+        // within the step's reach, which is all the rate may move anyway.
+        let (mut lo, mut hi) = (now * (1.0 - c.issuance_step), now * (1.0 + c.issuance_step));
+        if net_at(hi)? <= wanted {
+            return Some(hi);
+        }
+        if net_at(lo)? >= wanted {
+            return Some(lo);
+        }
+        for _ in 0..50 {
+            let mid = 0.5 * (lo + hi);
+            if net_at(mid)? < wanted {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(0.5 * (lo + hi))
     }
 
     /// The price multiplier of good `g` under `levers`.
@@ -877,7 +928,16 @@ impl Controller {
             }
         }
 
-        // Lever 1: moved only to keep the float inside its band.
+        // Lever 1: the float band's.
+        if self.config.issuance_rule == IssuanceRule::Return {
+            if let Some(iota) = self.returning_issuance(float) {
+                self.levers.issuance_rate = iota;
+            }
+            if let Some(band) = self.pay_band {
+                self.levers.issuance_rate = clamp(self.levers.issuance_rate, band);
+            }
+            return self.levers;
+        }
         let (lo, _, hi) = self.band();
         let c = &self.config;
         if float > hi {

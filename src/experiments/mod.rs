@@ -39,7 +39,7 @@ pub use two_period::{
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
+use crate::config::{Config, IssuanceRule};
 use crate::error::Result;
 use crate::record::RunRecord;
 use crate::runner::{run_experiment, Progress};
@@ -90,7 +90,10 @@ pub fn run_named(name: &str, size: Size) -> Result<Vec<Table>> {
         }
         "s-shape-many" => vec![s_shape_many_table(&s_shape_many(20)?)],
         "token-table" => vec![token_table(size)?.table()],
-        "token-stress" => vec![stress_table(&token_stress(size)?)],
+        "token-stress" => [IssuanceRule::Band, IssuanceRule::Return]
+            .into_iter()
+            .map(|rule| Ok(stress_table(&token_stress(size, rule)?, rule)))
+            .collect::<Result<Vec<_>>>()?,
         "fair-steering" => vec![fair_steering_table(&fair_steering(size)?, size)],
         other => {
             return Err(crate::error::Error::Input(format!(

@@ -21,7 +21,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{simulate, Size, Table};
-use crate::config::{Config, ElasticityClass};
+use crate::config::{Config, ElasticityClass, IssuanceRule};
 use crate::error::{Error, Result};
 use crate::record::RunRecord;
 use crate::sweep::SweepPlan;
@@ -366,8 +366,9 @@ fn class_range(class: ElasticityClass) -> (f64, f64) {
     }
 }
 
-/// Runs the stress sweep (and `draws` Monte Carlo elasticity draws).
-pub fn token_stress(size: Size) -> Result<Vec<StressRow>> {
+/// Runs the stress sweep (and `draws` Monte Carlo elasticity draws) with
+/// the controller's issuance under `rule`.
+pub fn token_stress(size: Size, rule: IssuanceRule) -> Result<Vec<StressRow>> {
     let path = courier_path("sweeps/token-stress.toml");
     let plan = SweepPlan::load(&path)?;
     let replications = match size {
@@ -378,6 +379,9 @@ pub fn token_stress(size: Size) -> Result<Vec<StressRow>> {
     let z = return_point(&plan.points[0].config)?;
     let mut run = |name: String, mut config: Config| -> Result<()> {
         config.simulation.replications = replications as u32;
+        if let Some(steer) = &mut config.steer {
+            steer.issuance_rule = rule;
+        }
         let records = simulate(&config)?;
         let row = TokenRow::from_records(&name, &records, z)?;
         let worst_miss = records
@@ -427,10 +431,16 @@ pub fn token_stress(size: Size) -> Result<Vec<StressRow>> {
     Ok(rows)
 }
 
-/// The stress suite as a table.
-pub fn stress_table(rows: &[StressRow]) -> Table {
+/// The stress suite under issuance rule `rule` as a table.
+pub fn stress_table(rows: &[StressRow], rule: IssuanceRule) -> Table {
+    let rule = match rule {
+        IssuanceRule::Band => "band",
+        IssuanceRule::Return => "return",
+    };
     let mut t = Table::new(
-        "The steered courier scenario under stress (configs/sweeps/token-stress.toml: two budget years, 1/10 scale)",
+        format!(
+            "The steered courier scenario under stress (configs/sweeps/token-stress.toml: two budget years, 1/10 scale), steer.issuance_rule = \"{rule}\""
+        ),
         &[
             "scenario",
             "runs",

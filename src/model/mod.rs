@@ -21,7 +21,7 @@ pub use stationary::{
     stationary_cohort, StationaryCohort, StationaryError, MAX_AGE, MAX_HISTORY_STATES,
 };
 pub use steering::{
-    FloatBand, FloatMeasure, RatchetPlanning, RealPriceControl, Steering, ValveRole,
+    FloatBand, FloatMeasure, IssuanceRule, RatchetPlanning, RealPriceControl, Steering, ValveRole,
 };
 pub use thresholds::DepartureThresholds;
 

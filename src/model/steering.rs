@@ -46,6 +46,20 @@ pub enum FloatMeasure {
     Active,
 }
 
+/// How the issuance rate serves the float band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuanceRule {
+    /// One `issuance_step` a period while the float is outside its band,
+    /// held inside it (the first design; it swings between the edges).
+    #[default]
+    Band,
+    /// Every period, towards the rate at which the float is predicted to
+    /// close 1/`horizon` of its gap to the return point (at most one
+    /// `issuance_step` a period).
+    Return,
+}
+
 /// The float band, in tokens per unit of market size θ.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum FloatBand {
@@ -106,8 +120,11 @@ pub struct Steering {
     /// Periods ahead the float is projected (λ > 0), or over which the
     /// valve closes K − Z (`valve = "float"`).
     pub horizon: f64,
-    /// Relative move of ι when the float leaves its band.
+    /// Relative move of ι when the float leaves its band (at most, per
+    /// period, under the return rule).
     pub issuance_step: f64,
+    /// How issuance serves the band.
+    pub issuance_rule: IssuanceRule,
     /// The ratchet-aware target's programme; `None`: the one-year fractile.
     pub ratchet: Option<RatchetPlanning>,
     /// Fair steering's bound on the types' pay-rate difference.
@@ -155,6 +172,7 @@ impl Steering {
             real_prices: config.real_prices,
             horizon: config.horizon,
             issuance_step: config.issuance_step,
+            issuance_rule: config.issuance_rule,
             ratchet: config.ratchet_aware.then_some(RatchetPlanning {
                 years: config.planning_years,
                 discount: config.discount,
