@@ -1,6 +1,6 @@
 //! The token-economy step, whose cost is dominated by the redemption choice
 //! (each shopping visit draws from the affordable-set logit over the mall):
-//! the courier scenario (3 types, 12 goods, ≈ 17 visits per courier-week)
+//! the courier scenario (3 types, 15 goods, 1.8–5.3 visits per courier-week)
 //! at 10,000 and 100,000 couriers, in agent-steps per second; and one
 //! period under the `steer` controller.
 
