@@ -211,6 +211,9 @@ impl AgentWork for EconomyWork<'_, '_> {
         tenure: u32,
         rng: &mut StreamRng,
     ) -> (u64, u64) {
+        // The draws of `work`, in its order, without its counts: kept as a
+        // second copy because a shared helper cost the full kernel 4 %
+        // (BENCHMARKS.md, token economy).
         let economy = self.0;
         let reward = inputs.rewards[index as usize];
         let tasks = economy.tasks[k].as_ref().map_or(0, |d| d.sample(rng));
